@@ -1,0 +1,114 @@
+//! The build pipeline: load → select → prepare → write, all or nothing.
+//!
+//! This is where the pure parts (content model, feed model, format writers)
+//! meet the doors to the outside (loaders, the output writer). The CLI
+//! commands are thin wrappers around [`check`] and [`feeds`].
+
+use crate::config::{Config, OnInvalid};
+use crate::content::{self, LoadReport};
+use crate::error::{Error, Problem, Problems};
+use crate::feed::select::FeedSelection;
+use crate::feed::{self, FeedSet, GOOGLE_NEWS_FEED_LIMIT};
+use crate::output::{RunLock, Staging, Written};
+use chrono::{DateTime, Utc};
+use std::io::Write;
+
+/// What a feeds build did.
+#[derive(Debug)]
+pub struct FeedsReport {
+    pub load: LoadReport,
+    /// Problems that did not stop the build (with `on_invalid = "skip"`,
+    /// the invalid articles), then warnings.
+    pub warnings: Vec<Problem>,
+    /// One line per feed: its folder and number of entries.
+    pub feeds: Vec<(String, usize)>,
+    pub written: Vec<Written>,
+}
+
+/// Validates config and content without writing anything.
+pub fn check(config: &Config, now: DateTime<Utc>) -> Result<FeedsReport, Error> {
+    let (load, set_warnings, feeds) = plan(config, now, true)?;
+    let mut warnings = set_warnings;
+    warnings.extend(load.warnings.iter().cloned());
+    let feeds = feeds
+        .iter()
+        .map(|f| (f.dir.clone(), f.entries.len()))
+        .collect();
+    Ok(FeedsReport {
+        load,
+        warnings,
+        feeds,
+        written: Vec::new(),
+    })
+}
+
+type Plan<'a> = (LoadReport, Vec<Problem>, Vec<feed::Feed<'a>>);
+
+/// Loads and selects. `strict` (check) fails on any problem whatever
+/// `on_invalid` says.
+fn plan(config: &Config, now: DateTime<Utc>, strict: bool) -> Result<Plan<'_>, Error> {
+    let mut selection = FeedSelection::new(config.feeds.max_items, config.feeds.per_category);
+    let mut load = content::load(config, now, &mut selection)?;
+    let skip = config.content.on_invalid == OnInvalid::Skip && !strict;
+    if !load.problems.is_empty() && !skip {
+        return Err(Error::Invalid {
+            problems: Problems(std::mem::take(&mut load.problems)).sorted(),
+        });
+    }
+    let set = FeedSet::build(config, selection).map_err(|problems| Error::Invalid {
+        problems: Problems(problems).sorted(),
+    })?;
+    let mut warnings: Vec<Problem> = std::mem::take(&mut load.problems);
+    warnings.sort();
+    warnings.extend(set.warnings);
+    Ok((load, warnings, set.feeds))
+}
+
+type FormatWriter = fn(&feed::Feed, &mut dyn Write) -> std::io::Result<()>;
+
+/// Builds every feed into the output folder. Holds the site's lock; calls
+/// `waiting` if another run holds it first.
+pub fn feeds(
+    config: &Config,
+    now: DateTime<Utc>,
+    waiting: impl FnOnce(&std::path::Path),
+) -> Result<FeedsReport, Error> {
+    let _lock = RunLock::acquire(&config.root.join(".matinale"), waiting)?;
+    let (load, mut warnings, feeds) = plan(config, now, false)?;
+    warnings.extend(load.warnings.iter().cloned());
+    let out = &config.feeds.output_dir;
+    let mut staging = Staging::new();
+    for f in &feeds {
+        let dir = out.join(&f.dir);
+        let files: [(&str, FormatWriter); 3] = [
+            ("feed.xml", |f, w| feed::rss::write(f, w).map(drop)),
+            ("atom.xml", |f, w| feed::atom::write(f, w).map(drop)),
+            ("feed.json", |f, w| feed::json::write(f, w).map(drop)),
+        ];
+        for (name, write) in files {
+            let path = dir.join(name);
+            let bytes = staging.write(&path, |w| write(f, w))?;
+            if bytes > GOOGLE_NEWS_FEED_LIMIT {
+                warnings.push(Problem::new(
+                    &path,
+                    None,
+                    "",
+                    format!(
+                        "{}: over the 2 MB of a feed that Google News reads; lower [feeds] max_items",
+                        crate::output::human_size(bytes)
+                    ),
+                ));
+            }
+        }
+    }
+    let written = staging.commit()?;
+    Ok(FeedsReport {
+        load,
+        warnings,
+        feeds: feeds
+            .iter()
+            .map(|f| (f.dir.clone(), f.entries.len()))
+            .collect(),
+        written,
+    })
+}

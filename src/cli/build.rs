@@ -1,0 +1,78 @@
+//! `matinale build` and `matinale feeds`.
+
+use super::{warn, Ctx};
+use crate::output::human_size;
+
+pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
+    let report = crate::build::feeds(&ctx.config, ctx.now, |lock| {
+        eprintln!(
+            "waiting for another matinale run on this site to finish (lock {})",
+            lock.display()
+        );
+    })?;
+    for w in &report.warnings {
+        warn(w);
+    }
+    let l = &report.load;
+    ctx.say(format!(
+        "read {} article{} from {} ({} draft{}, {} scheduled after {}{})",
+        l.published,
+        plural(l.published),
+        ctx.config.content.path.display(),
+        l.drafts,
+        plural(l.drafts),
+        l.scheduled,
+        ctx.now
+            .with_timezone(&ctx.config.site.timezone)
+            .format("%Y-%m-%d %H:%M %:z"),
+        if l.problems.is_empty() {
+            String::new()
+        } else {
+            format!(", {} invalid left out", l.problems.len())
+        }
+    ));
+    let out = &ctx.config.feeds.output_dir;
+    for (dir, entries) in &report.feeds {
+        let line = format!(
+            "{}: feed.xml, atom.xml, feed.json with {entries} entr{}",
+            out.join(dir).display(),
+            if *entries == 1 { "y" } else { "ies" }
+        );
+        if dir.is_empty() {
+            ctx.say(line);
+        } else {
+            ctx.detail(line);
+        }
+    }
+    let categories = report.feeds.len().saturating_sub(1);
+    if categories > 0 && !ctx.verbose {
+        ctx.say(format!(
+            "{}: {categories} categor{} (-v lists them)",
+            out.join("category").display(),
+            if categories == 1 { "y" } else { "ies" }
+        ));
+    }
+    for w in &report.written {
+        ctx.detail(format!(
+            "  {} {} ({})",
+            if w.changed { "wrote" } else { "unchanged" },
+            w.path.display(),
+            human_size(w.bytes)
+        ));
+    }
+    let changed = report.written.iter().filter(|w| w.changed).count();
+    ctx.say(format!(
+        "{} files: {changed} written, {} unchanged",
+        report.written.len(),
+        report.written.len() - changed
+    ));
+    Ok(())
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}

@@ -1,0 +1,130 @@
+//! Command-line interface: clap types, and one file per command.
+//!
+//! Commands load the config, apply the global options, call the library
+//! and print what happened. Progress goes to stdout (silenced by `-q`);
+//! warnings and errors go to stderr.
+
+mod build;
+mod check;
+
+use crate::config::Config;
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "matinale",
+    version,
+    about = "Builds a news site's RSS, Atom and JSON feeds, with its calls to action",
+    long_about = "Builds a news site's RSS 2.0, Atom 1.0 and JSON Feed 1.1 feeds from its articles \
+(a folder of Markdown files or a JSON Lines export), each entry closed by the site's calls to action.\n\n\
+Everything is configured in feed.toml. Outputs are written all-or-nothing: a failed run leaves the \
+previous files as they were.",
+    after_help = "Exit codes: 0 success, 1 bad config or content or an output that cannot be written, \
+2 bad usage, 3 a remote peer failed.\n\nExample: matinale --now 2026-11-26T07:30:00+01:00 build"
+)]
+pub struct Args {
+    /// Path of the site's configuration.
+    #[arg(long, global = true, default_value = "feed.toml", value_name = "PATH")]
+    pub config: PathBuf,
+
+    /// Pretend the current time is T (RFC 3339), for reproducible runs.
+    /// Articles published after T are left out.
+    #[arg(long, global = true, value_name = "T", value_parser = parse_now)]
+    pub now: Option<DateTime<Utc>>,
+
+    /// Print only warnings and errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Print every file written.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build everything: the feeds (the newsletter edition joins later).
+    Build,
+    /// Build the feeds only: RSS, Atom, JSON Feed, and one set per category.
+    Feeds,
+    /// Validate config and content, list every problem; write nothing.
+    Check,
+}
+
+fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|e| format!("{e}; expected RFC 3339 such as 2026-11-26T07:30:00+01:00"))
+}
+
+/// What every command needs: the config, "now", and how loud to be.
+pub struct Ctx {
+    pub config: Config,
+    pub now: DateTime<Utc>,
+    pub quiet: bool,
+    pub verbose: bool,
+}
+
+impl Ctx {
+    fn say(&self, line: impl std::fmt::Display) {
+        if !self.quiet {
+            println!("{line}");
+        }
+    }
+
+    fn detail(&self, line: impl std::fmt::Display) {
+        if self.verbose {
+            println!("{line}");
+        }
+    }
+}
+
+/// Warnings are printed even with `-q`: they are things to fix.
+fn warn(p: &crate::error::Problem) {
+    eprintln!("warning: {p}");
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let config = Config::load(&args.config)
+        .with_context(|| format!("in the configuration {}", args.config.display()))?;
+    let ctx = Ctx {
+        config,
+        now: args.now.unwrap_or_else(crate::clock::system_now),
+        quiet: args.quiet,
+        verbose: args.verbose,
+    };
+    match args.command {
+        Command::Build | Command::Feeds => build::run(&ctx),
+        Command::Check => check::run(&ctx),
+    }
+}
+
+/// The error and its causes, once each, on one line each.
+pub fn error_chain(err: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for (i, cause) in err.chain().enumerate() {
+        let text = cause.to_string();
+        if i > 0 {
+            // lettre and io errors may repeat their source's text.
+            if out.contains(&text) {
+                continue;
+            }
+            out.push_str("\n  caused by: ");
+        }
+        out.push_str(&text);
+    }
+    out
+}
+
+/// PRODUCT.md's exit codes.
+pub fn exit_code(err: &anyhow::Error) -> u8 {
+    err.chain()
+        .find_map(|c| c.downcast_ref::<crate::Error>())
+        .map_or(1, |e| e.exit_code() as u8)
+}

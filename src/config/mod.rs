@@ -1,0 +1,482 @@
+//! Configuration: `feed.toml` read in two stages.
+//!
+//! Stage one ([`raw`]) is the serde shape of the file, with unknown keys
+//! refused. Stage two ([`Config::from_raw`]) checks values and resolves
+//! defaults and paths into a typed `Config` that the rest of matinale
+//! trusts without re-checking. Every problem of both stages is reported as
+//! `feed.toml:LINE: table.key: message`, all of them in one run.
+
+pub mod raw;
+
+use crate::error::{Error, Problem, Problems};
+use chrono_tz::Tz;
+use raw::RawConfig;
+use std::collections::BTreeSet;
+use std::path::{Component, Path, PathBuf};
+use url::Url;
+
+/// The validated configuration of one site.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Path of `feed.toml` as given, for messages.
+    pub path: PathBuf,
+    /// Folder holding `feed.toml`: every relative path is resolved against it.
+    pub root: PathBuf,
+    pub site: Site,
+    pub content: Content,
+    pub feeds: Feeds,
+    pub ctas: Vec<Cta>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub title: String,
+    pub url: Url,
+    pub description: String,
+    /// BCP 47 tag, e.g. `fr-FR`.
+    pub language: String,
+    pub timezone: Tz,
+    pub logo: Option<Url>,
+    pub icon: Option<Url>,
+    /// Relative to the feeds' output folder, ends with `/`.
+    pub subscribe_path: String,
+}
+
+impl Site {
+    /// The site's host, used for `tag:` URIs and Message-IDs.
+    pub fn domain(&self) -> &str {
+        self.url.host_str().unwrap_or("localhost")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    Markdown,
+    Jsonl,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnInvalid {
+    /// Report every problem and write nothing.
+    Fail,
+    /// Report, leave the bad articles out, build the rest.
+    Skip,
+}
+
+#[derive(Debug, Clone)]
+pub struct Content {
+    pub source: SourceKind,
+    /// Absolute (resolved against [`Config::root`]).
+    pub path: PathBuf,
+    pub on_invalid: OnInvalid,
+    pub timeout_s: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Feeds {
+    /// Absolute (resolved against [`Config::root`]).
+    pub output_dir: PathBuf,
+    /// Where `output_dir` is served; always ends with `/`.
+    pub base_url: Url,
+    /// `None` means every article (a complete, RFC 5005 full-history feed).
+    pub max_items: Option<usize>,
+    pub full_content: bool,
+    pub per_category: bool,
+    pub websub_hub: Option<Url>,
+}
+
+/// A call to action ("follow us on Google News"), shown in every channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cta {
+    pub id: String,
+    pub text: String,
+    /// Link text; when the config gives none, the text itself is the link.
+    pub label: Option<String>,
+    pub url: Url,
+}
+
+impl Config {
+    /// Reads and validates `feed.toml`.
+    pub fn load(path: &Path) -> Result<Config, Error> {
+        let src = std::fs::read_to_string(path).map_err(|source| Error::ReadConfig {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Config::parse(&src, path).map_err(|problems| Error::Invalid { problems })
+    }
+
+    /// Parses and validates the text of a config file; `path` is used for
+    /// messages and to resolve relative paths.
+    pub fn parse(src: &str, path: &Path) -> Result<Config, Problems> {
+        let raw: RawConfig = toml::from_str(src).map_err(|e| {
+            let line = e.span().map(|s| line_of(src, s.start));
+            let field = toml_error_field(src, line, e.message());
+            Problems(vec![Problem::new(path, line, field, e.message().trim())])
+        })?;
+        Config::from_raw(raw, src, path)
+    }
+
+    /// Stage two: every value checked, defaults applied, paths resolved.
+    pub fn from_raw(raw: RawConfig, src: &str, path: &Path) -> Result<Config, Problems> {
+        let mut v = Validator {
+            src,
+            path,
+            problems: Vec::new(),
+        };
+        let root = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            // `feed.toml` in the current folder: keep paths relative, as
+            // the user wrote them, for readable messages.
+            _ => PathBuf::new(),
+        };
+
+        let s = raw.site;
+        let title = crate::content::text::plain(&s.title).into_owned();
+        if title.is_empty() {
+            v.err("site", None, "title", "must not be empty");
+        }
+        let site_url = v.http_url("site", None, "url", &s.url);
+        let language = s.language.unwrap_or_else(|| "en".to_owned());
+        if !is_language_tag(&language) {
+            v.err(
+                "site",
+                None,
+                "language",
+                format!("`{language}` is not a language tag; expected e.g. \"fr-FR\" or \"en\""),
+            );
+        }
+        let tz_name = s.timezone.unwrap_or_else(|| "UTC".to_owned());
+        let timezone = match tz_name.parse::<Tz>() {
+            Ok(tz) => tz,
+            Err(_) => {
+                v.err(
+                    "site",
+                    None,
+                    "timezone",
+                    format!("unknown time zone `{tz_name}`; expected an IANA name such as \"Europe/Paris\""),
+                );
+                Tz::UTC
+            }
+        };
+        let logo = v.optional_url("site", "logo", s.logo.as_deref());
+        let icon = v.optional_url("site", "icon", s.icon.as_deref());
+        let subscribe_path = s.subscribe_path.unwrap_or_else(|| "abonnement/".to_owned());
+        if !is_safe_relative(&subscribe_path) {
+            v.err(
+                "site",
+                None,
+                "subscribe_path",
+                format!("`{subscribe_path}` must be a relative path inside the output folder, e.g. \"abonnement/\""),
+            );
+        }
+        let subscribe_path = format!("{}/", subscribe_path.trim_matches('/'));
+
+        let c = raw.content;
+        let source = match c.source.as_deref().unwrap_or("markdown") {
+            "markdown" => SourceKind::Markdown,
+            "jsonl" => SourceKind::Jsonl,
+            "feed" => {
+                v.err("content", None, "source", "\"feed\" (an existing RSS/Atom/JSON feed as the source) is not available in this version; expected \"markdown\" or \"jsonl\"");
+                SourceKind::Markdown
+            }
+            other => {
+                v.err(
+                    "content",
+                    None,
+                    "source",
+                    format!("unknown source `{other}`; expected \"markdown\" or \"jsonl\""),
+                );
+                SourceKind::Markdown
+            }
+        };
+        let on_invalid = match c.on_invalid.as_deref().unwrap_or("fail") {
+            "fail" => OnInvalid::Fail,
+            "skip" => OnInvalid::Skip,
+            other => {
+                v.err(
+                    "content",
+                    None,
+                    "on_invalid",
+                    format!("unknown value `{other}`; expected \"fail\" or \"skip\""),
+                );
+                OnInvalid::Fail
+            }
+        };
+        let timeout_s = c.timeout_s.unwrap_or(20);
+        if timeout_s == 0 {
+            v.err("content", None, "timeout_s", "must be at least 1 (seconds)");
+        }
+        let content = Content {
+            source,
+            path: root.join(c.path.unwrap_or_else(|| "content".to_owned())),
+            on_invalid,
+            timeout_s,
+        };
+
+        let f = raw.feeds;
+        let base_url = match f.base_url.as_deref() {
+            Some(u) => v.http_url("feeds", None, "base_url", u),
+            None => site_url.clone(),
+        }
+        .map(|mut u| {
+            if !u.path().ends_with('/') {
+                let p = format!("{}/", u.path());
+                u.set_path(&p);
+            }
+            u
+        });
+        let websub_hub = v.optional_url("feeds", "websub_hub", f.websub_hub.as_deref());
+
+        let mut ctas = Vec::new();
+        let mut ids = BTreeSet::new();
+        for (i, c) in raw.cta.into_iter().enumerate() {
+            let id_ok = !c.id.is_empty()
+                && c.id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+            if !id_ok {
+                v.err(
+                    "cta",
+                    Some(i),
+                    "id",
+                    format!(
+                        "`{}` must be made of ASCII letters, digits, `_` or `-`",
+                        c.id
+                    ),
+                );
+            } else if !ids.insert(c.id.clone()) {
+                v.err(
+                    "cta",
+                    Some(i),
+                    "id",
+                    format!("`{}` is used by an earlier [[cta]]", c.id),
+                );
+            }
+            let text = crate::content::text::plain(&c.text).into_owned();
+            if text.is_empty() {
+                v.err("cta", Some(i), "text", "must not be empty");
+            }
+            let label = c
+                .label
+                .map(|l| crate::content::text::plain(&l).into_owned())
+                .filter(|l| !l.is_empty());
+            if let Some(url) = v.http_url("cta", Some(i), "url", &c.url) {
+                ctas.push(Cta {
+                    id: c.id,
+                    text,
+                    label,
+                    url,
+                });
+            }
+        }
+
+        if !v.problems.is_empty() {
+            return Err(Problems(v.problems).sorted());
+        }
+        let (Some(url), Some(base_url)) = (site_url, base_url) else {
+            unreachable!("a missing URL was reported as a problem")
+        };
+        Ok(Config {
+            path: path.to_path_buf(),
+            site: Site {
+                title,
+                url,
+                description: crate::content::text::plain(s.description.as_deref().unwrap_or(""))
+                    .into_owned(),
+                language,
+                timezone,
+                logo,
+                icon,
+                subscribe_path,
+            },
+            content,
+            feeds: Feeds {
+                output_dir: root.join(f.output_dir.unwrap_or_else(|| "public".to_owned())),
+                base_url,
+                max_items: match f.max_items.unwrap_or(50) {
+                    0 => None,
+                    n => Some(n),
+                },
+                full_content: f.full_content.unwrap_or(true),
+                per_category: f.per_category.unwrap_or(true),
+                websub_hub,
+            },
+            ctas,
+            root,
+        })
+    }
+}
+
+struct Validator<'a> {
+    src: &'a str,
+    path: &'a Path,
+    problems: Vec<Problem>,
+}
+
+impl Validator<'_> {
+    fn err(&mut self, table: &str, index: Option<usize>, key: &str, msg: impl Into<String>) {
+        let line = key_line(self.src, table, index, key);
+        let field = match index {
+            Some(i) => format!("{table}[{i}].{key}"),
+            None => format!("{table}.{key}"),
+        };
+        self.problems
+            .push(Problem::new(self.path, line, field, msg.into()));
+    }
+
+    fn http_url(&mut self, table: &str, index: Option<usize>, key: &str, s: &str) -> Option<Url> {
+        match Url::parse(s.trim()) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => Some(u),
+            Ok(_) | Err(_) => {
+                self.err(
+                    table,
+                    index,
+                    key,
+                    format!("`{s}` is not an absolute http(s) URL; expected e.g. \"https://www.example.com/\""),
+                );
+                None
+            }
+        }
+    }
+
+    fn optional_url(&mut self, table: &str, key: &str, s: Option<&str>) -> Option<Url> {
+        match s.map(str::trim) {
+            None | Some("") => None,
+            Some(s) => self.http_url(table, None, key, s),
+        }
+    }
+}
+
+/// 1-based line of a byte offset.
+pub(crate) fn line_of(src: &str, offset: usize) -> usize {
+    src.as_bytes()[..offset.min(src.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// The header (`site`, `cta`) of the table a line belongs to.
+fn table_at(src: &str, line: usize) -> Option<String> {
+    src.lines()
+        .take(line)
+        .filter_map(table_header)
+        .last()
+        .map(str::to_owned)
+}
+
+fn table_header(line: &str) -> Option<&str> {
+    let t = line.trim();
+    if !t.starts_with('[') {
+        return None;
+    }
+    let end = t.find(']')?;
+    Some(t[..end].trim_start_matches('[').trim())
+}
+
+/// Names the field a TOML parse error is about, as `table.key` when the
+/// message quotes the key (unknown or missing field).
+fn toml_error_field(src: &str, line: Option<usize>, message: &str) -> String {
+    let table = line.and_then(|l| table_at(src, l)).unwrap_or_default();
+    let key = ["unknown field `", "missing field `"]
+        .iter()
+        .find_map(|p| message.strip_prefix(p))
+        .and_then(|rest| rest.split('`').next());
+    match (table.is_empty(), key) {
+        (false, Some(k)) => format!("{table}.{k}"),
+        (true, Some(k)) => k.to_owned(),
+        (false, None) => table,
+        (true, None) => String::new(),
+    }
+}
+
+/// Line of `key = …` in `[table]` (or in the `index`-th `[[table]]`).
+fn key_line(src: &str, table: &str, index: Option<usize>, key: &str) -> Option<usize> {
+    let mut current: Option<&str> = None;
+    let mut seen = 0usize;
+    let mut in_target = false;
+    for (n, line) in src.lines().enumerate() {
+        if let Some(h) = table_header(line) {
+            current = Some(h);
+            in_target = h == table
+                && match index {
+                    Some(i) => {
+                        let hit = seen == i;
+                        seen += 1;
+                        hit
+                    }
+                    None => true,
+                };
+            continue;
+        }
+        if in_target && current.is_some() {
+            let t = line.trim_start();
+            if let Some(rest) = t.strip_prefix(key) {
+                if rest.trim_start().starts_with('=') {
+                    return Some(n + 1);
+                }
+            }
+        }
+    }
+    None
+}
+
+fn is_language_tag(s: &str) -> bool {
+    let mut parts = s.split('-');
+    let first = parts.next().unwrap_or("");
+    (2..=3).contains(&first.len())
+        && first.bytes().all(|b| b.is_ascii_alphabetic())
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// A path that stays inside the folder it is joined to.
+pub(crate) fn is_safe_relative(s: &str) -> bool {
+    let p = Path::new(s);
+    !s.is_empty()
+        && p.components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = "[site]\ntitle = \"T\"\nurl = \"https://ex.org\"\n";
+
+    #[test]
+    fn defaults_apply() {
+        let c = Config::parse(MINIMAL, Path::new("dir/feed.toml")).unwrap();
+        assert_eq!(c.feeds.base_url.as_str(), "https://ex.org/");
+        assert_eq!(c.feeds.max_items, Some(50));
+        assert_eq!(c.content.path, Path::new("dir/content"));
+        assert_eq!(c.site.timezone, Tz::UTC);
+    }
+
+    #[test]
+    fn unknown_key_names_line_and_table() {
+        let src = format!("{MINIMAL}\n[feeds]\nmax_itemz = 3\n");
+        let e = Config::parse(&src, Path::new("feed.toml")).unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.starts_with("feed.toml:6: feeds.max_itemz: unknown field `max_itemz`"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn every_value_problem_is_reported_once_with_its_line() {
+        let src = "[site]\ntitle = \"\"\nurl = \"ftp://x\"\ntimezone = \"Mars/Olympus\"\n\n[[cta]]\nid = \"a\"\ntext = \"x\"\nurl = \"https://x.org\"\n\n[[cta]]\nid = \"a\"\ntext = \"y\"\nurl = \"nope\"\n";
+        let e = Config::parse(src, Path::new("f.toml")).unwrap_err();
+        let lines: Vec<String> = e.0.iter().map(|p| p.to_string()).collect();
+        assert_eq!(
+            lines,
+            vec![
+                "f.toml:2: site.title: must not be empty",
+                "f.toml:3: site.url: `ftp://x` is not an absolute http(s) URL; expected e.g. \"https://www.example.com/\"",
+                "f.toml:4: site.timezone: unknown time zone `Mars/Olympus`; expected an IANA name such as \"Europe/Paris\"",
+                "f.toml:12: cta[1].id: `a` is used by an earlier [[cta]]",
+                "f.toml:14: cta[1].url: `nope` is not an absolute http(s) URL; expected e.g. \"https://www.example.com/\"",
+            ]
+        );
+    }
+}

@@ -1,0 +1,499 @@
+//! The article model, and reading it from the site's sources.
+//!
+//! Loaders ([`markdown`], [`jsonl`]) parse the source into [`raw`] records;
+//! [`Validator::article`] turns a record into an [`Article`] or into
+//! problems naming the file, line and field. Articles are handed one at a
+//! time to an [`ArticleSink`], which keeps what it needs: a daily feed over a
+//! 100,000-article export keeps a few hundred, never the whole file.
+//! Bodies are cleaned later ([`html::Cleaner`]), only for the articles kept.
+
+pub mod date;
+pub mod html;
+pub mod jsonl;
+pub mod markdown;
+pub mod raw;
+pub mod text;
+
+use crate::config::{Config, SourceKind};
+use crate::error::{Error, Problem};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use raw::{RawArticle, RawAuthor};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use url::Url;
+
+/// Where an article was read: a file, and the line of its record (JSON
+/// Lines) or of its front matter (Markdown).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    pub path: Arc<Path>,
+    pub line: usize,
+}
+
+/// A valid, published article.
+#[derive(Debug, Clone)]
+pub struct Article {
+    pub origin: Origin,
+    pub id: String,
+    pub title: String,
+    pub url: Url,
+    pub published: DateTime<Utc>,
+    pub updated: DateTime<Utc>,
+    pub authors: Vec<Author>,
+    /// The first is the primary category.
+    pub categories: Vec<String>,
+    pub summary: Option<String>,
+    pub body: Option<Body>,
+    pub image: Option<Image>,
+    pub comments: Option<Comments>,
+    pub featured: bool,
+}
+
+/// An article body, not yet cleaned.
+#[derive(Debug, Clone)]
+pub enum Body {
+    Html(String),
+    Markdown(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Author {
+    pub name: String,
+    pub email: Option<String>,
+    pub url: Option<Url>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Image {
+    pub url: Url,
+    pub alt: String,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub mime_type: Option<String>,
+    pub length: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comments {
+    pub count: u64,
+    pub url: Option<Url>,
+}
+
+/// An article with its body cleaned: what every output is built from.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub article: Arc<Article>,
+    /// The standfirst, or the first paragraph of the body.
+    pub summary: String,
+    /// Cleaned HTML body, if the article has one.
+    pub content_html: Option<String>,
+}
+
+impl Prepared {
+    /// Cleans the body. Warnings (XML-illegal characters removed) are
+    /// returned for the caller to report.
+    pub fn new(article: Arc<Article>, cleaner: &html::Cleaner) -> (Prepared, Option<Problem>) {
+        let (content_html, warning) = match &article.body {
+            None => (None, None),
+            Some(body) => {
+                let raw = match body {
+                    Body::Html(h) => std::borrow::Cow::Borrowed(h.as_str()),
+                    Body::Markdown(md) => std::borrow::Cow::Owned(html::markdown_to_html(md)),
+                };
+                let removed = text::count_xml_illegal(&raw);
+                let warning = (removed > 0).then(|| {
+                    Problem::new(
+                        &article.origin.path,
+                        Some(article.origin.line),
+                        "content",
+                        format!(
+                            "removed {removed} character{} that XML 1.0 forbids",
+                            if removed == 1 { "" } else { "s" }
+                        ),
+                    )
+                });
+                let clean = cleaner.clean(&raw, &article.url);
+                (Some(clean).filter(|h| !h.trim().is_empty()), warning)
+            }
+        };
+        let summary = match &article.summary {
+            Some(s) => s.clone(),
+            None => content_html
+                .as_deref()
+                .map(html::first_paragraph_text)
+                .unwrap_or_default(),
+        };
+        (
+            Prepared {
+                article,
+                summary,
+                content_html,
+            },
+            warning,
+        )
+    }
+}
+
+/// Receives valid, published articles from a loader.
+pub trait ArticleSink {
+    /// Whether this article could be kept. Asked before its body is
+    /// decoded, so that bodies nobody needs cost nothing.
+    fn wants(&self, article: &Article) -> bool;
+    fn accept(&mut self, article: Article);
+}
+
+/// What a load found, besides the articles handed to the sink.
+#[derive(Debug, Default)]
+pub struct LoadReport {
+    /// Invalid articles: each was left out.
+    pub problems: Vec<Problem>,
+    /// Articles kept with a change (characters removed, …).
+    pub warnings: Vec<Problem>,
+    /// Valid, published articles read.
+    pub published: usize,
+    pub drafts: usize,
+    /// Articles dated after "now", left out until their time comes.
+    pub scheduled: usize,
+}
+
+/// Reads every article of the configured source into `sink`.
+pub fn load(
+    config: &Config,
+    now: DateTime<Utc>,
+    sink: &mut dyn ArticleSink,
+) -> Result<LoadReport, Error> {
+    let mut v = Validator::new(config.site.timezone, now);
+    match config.content.source {
+        SourceKind::Markdown => markdown::load(&config.content.path, &mut v, sink)?,
+        SourceKind::Jsonl => jsonl::load(&config.content.path, &mut v, sink)?,
+    }
+    Ok(v.report)
+}
+
+/// Turns raw records into articles; remembers ids to refuse duplicates.
+pub struct Validator {
+    tz: Tz,
+    now: DateTime<Utc>,
+    seen: HashMap<String, Origin>,
+    pub report: LoadReport,
+}
+
+/// A record's body, decoded only when the sink wants the article.
+pub enum PendingBody<'a> {
+    None,
+    Markdown(String),
+    JsonHtml(&'a serde_json::value::RawValue),
+}
+
+impl Validator {
+    pub fn new(tz: Tz, now: DateTime<Utc>) -> Validator {
+        Validator {
+            tz,
+            now,
+            seen: HashMap::new(),
+            report: LoadReport::default(),
+        }
+    }
+
+    pub fn problem(&mut self, origin: &Origin, field: &str, message: impl Into<String>) {
+        self.report.problems.push(Problem::new(
+            &origin.path,
+            Some(origin.line),
+            field,
+            message,
+        ));
+    }
+
+    /// Validates one record and hands it to `sink`. `field_line` maps a
+    /// field name to its own line, where the source knows it.
+    pub fn offer<C>(
+        &mut self,
+        raw: RawArticle<C>,
+        body: PendingBody<'_>,
+        origin: Origin,
+        field_line: &dyn Fn(&str) -> Option<usize>,
+        sink: &mut dyn ArticleSink,
+    ) {
+        if raw.draft == Some(true) {
+            self.report.drafts += 1;
+            return;
+        }
+        let has_body = !matches!(body, PendingBody::None);
+        let Some(mut article) = self.article(raw, has_body, &origin, field_line) else {
+            return;
+        };
+        if let Some(earlier) = self.seen.get(&article.id) {
+            let msg = format!(
+                "`{}` is already the id of the article at {}:{}; ids must be unique",
+                article.id,
+                earlier.path.display(),
+                earlier.line
+            );
+            let line = field_line("id").or_else(|| field_line("url"));
+            self.push_at(&origin, line, "id", msg);
+            return;
+        }
+        self.seen.insert(article.id.clone(), origin.clone());
+        if article.published > self.now {
+            self.report.scheduled += 1;
+            return;
+        }
+        self.report.published += 1;
+        if !sink.wants(&article) {
+            return;
+        }
+        article.body = match body {
+            PendingBody::None => None,
+            PendingBody::Markdown(md) => Some(Body::Markdown(md)),
+            PendingBody::JsonHtml(raw) => match serde_json::from_str::<String>(raw.get()) {
+                Ok(h) => Some(Body::Html(h)),
+                Err(e) => {
+                    self.push_at(&origin, None, "content_html", format!("{e}"));
+                    return;
+                }
+            },
+        };
+        sink.accept(article);
+    }
+
+    fn push_at(
+        &mut self,
+        origin: &Origin,
+        line: Option<usize>,
+        field: &str,
+        msg: impl Into<String>,
+    ) {
+        self.report.problems.push(Problem::new(
+            &origin.path,
+            Some(line.unwrap_or(origin.line)),
+            field,
+            msg,
+        ));
+    }
+
+    fn article<C>(
+        &mut self,
+        raw: RawArticle<C>,
+        has_body: bool,
+        origin: &Origin,
+        field_line: &dyn Fn(&str) -> Option<usize>,
+    ) -> Option<Article> {
+        let mut problems: Vec<(&'static str, String)> = Vec::new();
+        let mut removed: Vec<&'static str> = Vec::new();
+        let mut plain = |field: &'static str, s: &str| -> String {
+            if text::count_xml_illegal(s) > 0 && !removed.contains(&field) {
+                removed.push(field);
+            }
+            text::plain(s).into_owned()
+        };
+
+        let title = raw
+            .title
+            .as_deref()
+            .map(|t| plain("title", t))
+            .unwrap_or_default();
+        if title.is_empty() {
+            problems.push((
+                "title",
+                "missing or empty; expected the article's title".into(),
+            ));
+        }
+        let url = match raw.url.as_deref() {
+            None => {
+                problems.push((
+                    "url",
+                    "missing; expected the absolute http(s) URL of the article page".into(),
+                ));
+                None
+            }
+            Some(u) => match Url::parse(u.trim()) {
+                Ok(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => {
+                    Some(url)
+                }
+                _ => {
+                    problems.push(("url", format!("`{u}` is not an absolute http(s) URL")));
+                    None
+                }
+            },
+        };
+        let published = match &raw.published {
+            None => {
+                problems.push((
+                    "published",
+                    "missing; expected an RFC 3339 date-time such as \"2026-11-26T07:00:00+01:00\""
+                        .into(),
+                ));
+                None
+            }
+            Some(d) => date::parse(&d.0, self.tz)
+                .map_err(|e| problems.push(("published", e)))
+                .ok(),
+        };
+        let updated = match &raw.updated {
+            None => None,
+            Some(d) => date::parse(&d.0, self.tz)
+                .map_err(|e| problems.push(("updated", e)))
+                .ok(),
+        };
+        let summary = raw
+            .summary
+            .as_deref()
+            .map(|s| plain("summary", s))
+            .filter(|s| !s.is_empty());
+        if summary.is_none() && !has_body {
+            problems.push((
+                "summary",
+                "missing, and there is no body to take the first paragraph from".into(),
+            ));
+        }
+        let mut authors = Vec::new();
+        for a in raw.authors.unwrap_or_default() {
+            let (name, email, author_url) = match a {
+                RawAuthor::Name(n) => (n, None, None),
+                RawAuthor::Full(p) => (p.name, p.email, p.url),
+            };
+            let name = plain("authors", &name);
+            if name.is_empty() {
+                problems.push(("authors", "an author has an empty name".into()));
+                continue;
+            }
+            let email = email.map(|e| e.trim().to_owned()).filter(|e| !e.is_empty());
+            if let Some(e) = &email {
+                if !is_plausible_email(e) {
+                    problems.push(("authors", format!("`{e}` is not an email address")));
+                }
+            }
+            let author_url = author_url.and_then(|u| match absolute(url.as_ref(), &u) {
+                Some(u) => Some(u),
+                None => {
+                    problems.push(("authors", format!("`{u}` is not an http(s) URL")));
+                    None
+                }
+            });
+            authors.push(Author {
+                name,
+                email,
+                url: author_url,
+            });
+        }
+        let mut categories: Vec<String> = Vec::new();
+        for c in raw.categories.unwrap_or_default() {
+            let c = plain("categories", &c);
+            if !c.is_empty() && !categories.contains(&c) {
+                categories.push(c);
+            }
+        }
+        let image = raw.image.and_then(|i| {
+            let Some(img_url) = absolute(url.as_ref(), &i.url) else {
+                problems.push(("image", format!("`{}` is not an http(s) URL", i.url)));
+                return None;
+            };
+            let mime_type = i
+                .mime_type
+                .map(|t| t.trim().to_ascii_lowercase())
+                .filter(|t| !t.is_empty())
+                .or_else(|| mime_from_path(img_url.path()).map(str::to_owned));
+            Some(Image {
+                alt: plain("image", &i.alt),
+                url: img_url,
+                width: i.width,
+                height: i.height,
+                mime_type,
+                length: i.length,
+            })
+        });
+        let comments = raw.comments.and_then(|c| {
+            let curl = match c.url {
+                None => None,
+                Some(u) => match absolute(url.as_ref(), &u) {
+                    Some(u) => Some(u),
+                    None => {
+                        problems.push(("comments", format!("`{u}` is not an http(s) URL")));
+                        return None;
+                    }
+                },
+            };
+            Some(Comments {
+                count: c.count,
+                url: curl,
+            })
+        });
+        let id = match raw.id.as_deref().map(str::trim) {
+            Some("") => {
+                problems.push(("id", "empty; leave it out to use the URL".into()));
+                None
+            }
+            Some(id) => Some(plain("id", id)),
+            None => url.as_ref().map(|u| u.to_string()),
+        };
+
+        for field in removed {
+            self.report.warnings.push(Problem::new(
+                &origin.path,
+                Some(field_line(field).unwrap_or(origin.line)),
+                field,
+                "removed characters that XML 1.0 forbids",
+            ));
+        }
+        for (field, msg) in problems.iter() {
+            let line = field_line(field);
+            self.push_at(origin, line, field, msg.clone());
+        }
+        if !problems.is_empty() {
+            return None;
+        }
+        let (url, published, id) = (url?, published?, id?);
+        Some(Article {
+            origin: origin.clone(),
+            id,
+            title,
+            url,
+            published,
+            updated: updated.map_or(published, |u| u.max(published)),
+            authors,
+            categories,
+            summary,
+            body: None,
+            image,
+            comments,
+            featured: raw.featured.unwrap_or(false),
+        })
+    }
+}
+
+/// `s` as an absolute http(s) URL, resolved against the article's URL.
+fn absolute(base: Option<&Url>, s: &str) -> Option<Url> {
+    let s = s.trim();
+    let u = match base {
+        Some(b) => b.join(s).ok()?,
+        None => Url::parse(s).ok()?,
+    };
+    matches!(u.scheme(), "http" | "https").then_some(u)
+}
+
+fn is_plausible_email(e: &str) -> bool {
+    match e.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !e.contains(char::is_whitespace)
+                && !e.contains(['<', '>', '"', '(', ')'])
+        }
+        None => false,
+    }
+}
+
+fn mime_from_path(path: &str) -> Option<&'static str> {
+    let ext = path.rsplit_once('.')?.1.to_ascii_lowercase();
+    Some(match ext.as_str() {
+        "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "avif" => "image/avif",
+        "svg" => "image/svg+xml",
+        _ => return None,
+    })
+}

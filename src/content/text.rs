@@ -1,0 +1,101 @@
+//! Plain text as every output format needs it.
+//!
+//! Titles, summaries and names are plain text: characters that XML 1.0
+//! forbids are dropped (neither `rss` nor `atom_syndication` does it, and one
+//! such character makes the whole feed unreadable), and runs of whitespace,
+//! CR/LF included, become one space. No-break spaces are kept: French
+//! typography puts them before `:` `?` `!` and inside « ».
+
+use std::borrow::Cow;
+
+/// Whether XML 1.0 allows this character in a document.
+pub fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+fn is_collapsible_space(c: char) -> bool {
+    matches!(
+        c,
+        ' ' | '\t' | '\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}'
+    )
+}
+
+/// Plain text cleaned for any output: XML-illegal characters dropped,
+/// whitespace runs collapsed to one space, ends trimmed.
+pub fn plain(s: &str) -> Cow<'_, str> {
+    let clean = |c: char| is_xml_char(c) && (c == ' ' || !is_collapsible_space(c));
+    let has_double_space = s.as_bytes().windows(2).any(|w| w == b"  ");
+    if s.chars().all(clean) && !has_double_space && s.trim() == s {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut pending_space = false;
+    for c in s.chars().filter(|&c| is_xml_char(c)) {
+        if is_collapsible_space(c) {
+            pending_space = !out.is_empty();
+        } else {
+            if pending_space {
+                out.push(' ');
+                pending_space = false;
+            }
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// How many characters of `s` XML 1.0 forbids.
+pub fn count_xml_illegal(s: &str) -> usize {
+    s.chars().filter(|&c| !is_xml_char(c)).count()
+}
+
+/// `s` without the characters XML 1.0 forbids (for HTML bodies, whose
+/// whitespace is meaningful and kept).
+pub fn strip_xml_illegal(s: &str) -> Cow<'_, str> {
+    if s.chars().all(is_xml_char) {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(s.chars().filter(|&c| is_xml_char(c)).collect())
+    }
+}
+
+/// Escapes text for HTML element content and double- or single-quoted
+/// attribute values.
+pub fn escape_html(s: &str) -> Cow<'_, str> {
+    if !s.contains(['&', '<', '>', '"', '\'']) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_collapses_and_drops() {
+        assert_eq!(plain("  a\r\n\tb  c\u{0}\u{1b}d\u{FFFF} "), "a b cd");
+        assert_eq!(
+            plain("C++ <template> & “AT&T” 🟣 שלום"),
+            "C++ <template> & “AT&T” 🟣 שלום"
+        );
+        assert!(matches!(plain("déjà vu"), Cow::Borrowed(_)));
+        assert_eq!(plain("Quoi\u{a0}?"), "Quoi\u{a0}?");
+    }
+
+    #[test]
+    fn escape_quotes_everything_html_needs() {
+        assert_eq!(escape_html(r#"a&b<c>"d'"#), "a&amp;b&lt;c&gt;&quot;d&#39;");
+    }
+}

@@ -1,0 +1,113 @@
+//! The library's error type and the `Problem` report shared by config and
+//! content validation.
+//!
+//! A `Problem` is one thing wrong with one input, located as precisely as we
+//! can (`path:line: field: message`), so that a 6 a.m. reader can open the
+//! file at the right line. Validation collects every problem of a run before
+//! failing, rather than stopping at the first.
+
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// One problem in an input file, or a warning about one.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Problem {
+    pub path: PathBuf,
+    /// 1-based line; `None` when the problem is not tied to a line.
+    pub line: Option<usize>,
+    /// The field at fault (`site.url`, `published`, …); may be empty.
+    pub field: String,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn new(
+        path: &Path,
+        line: Option<usize>,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Problem {
+        Problem {
+            path: path.to_path_buf(),
+            line,
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        if !self.field.is_empty() {
+            write!(f, ": {}", self.field)?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// Every problem found in one run, sorted by file and line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Problems(pub Vec<Problem>);
+
+impl Problems {
+    pub fn sorted(mut self) -> Problems {
+        self.0.sort();
+        self
+    }
+}
+
+impl fmt::Display for Problems {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, p) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{p}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Errors of the library. Each variant maps to one exit code at the CLI
+/// (see [`Error::exit_code`]).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The configuration file could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    ReadConfig { path: PathBuf, source: io::Error },
+
+    /// Config or content is invalid; every problem is listed.
+    #[error("{} problem{} found:\n{problems}", problems.0.len(), if problems.0.len() == 1 { "" } else { "s" })]
+    Invalid { problems: Problems },
+
+    /// A source file or folder could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    ReadContent { path: PathBuf, source: io::Error },
+
+    /// An output could not be written; previous outputs are left as they were.
+    #[error("cannot write {}: {source}; previous outputs were left unchanged", path.display())]
+    Write { path: PathBuf, source: io::Error },
+
+    /// The run lock could not be taken.
+    #[error("cannot lock {}: {source}", path.display())]
+    Lock { path: PathBuf, source: io::Error },
+
+    /// A feed could not be serialised (a bug or an I/O error under the writer).
+    #[error("cannot serialise {}: {message}", path.display())]
+    Serialize { path: PathBuf, message: String },
+}
+
+impl Error {
+    /// Exit code of PRODUCT.md: 1 for bad config, content or output.
+    /// (2 is usage, handled by clap; 3 is a remote peer.)
+    pub fn exit_code(&self) -> i32 {
+        1
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

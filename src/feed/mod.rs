@@ -1,0 +1,316 @@
+//! Feeds: one format-neutral model, written as RSS 2.0, Atom 1.0 and
+//! JSON Feed 1.1.
+//!
+//! [`FeedSet::build`] turns the selected articles into [`Item`]s (body
+//! cleaned once, calls to action appended once) and the list of feeds to
+//! write: the site's, and one per category. The format modules ([`rss`],
+//! [`atom`], [`json`]) only translate a [`Feed`] into their crate's model and
+//! write it; they share every decision made here.
+
+pub mod atom;
+pub mod json;
+pub mod rss;
+pub mod select;
+pub mod slug;
+
+use crate::config::{Config, Cta};
+use crate::content::html::Cleaner;
+use crate::content::text::escape_html;
+use crate::content::{Article, Prepared};
+use crate::error::Problem;
+use chrono::{DateTime, Utc};
+use select::FeedSelection;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use url::Url;
+
+/// The generator named in every feed.
+pub const GENERATOR: &str = concat!("matinale ", env!("CARGO_PKG_VERSION"));
+pub const GENERATOR_URI: &str = "https://crates.io/crates/matinale";
+
+/// What Google News reads of a feed, and of one article in it.
+pub const GOOGLE_NEWS_FEED_LIMIT: u64 = 2 * 1024 * 1024;
+pub const GOOGLE_NEWS_ARTICLE_LIMIT: usize = 1024 * 1024;
+
+/// An article ready for every feed.
+#[derive(Debug)]
+pub struct Item {
+    pub article: Arc<Article>,
+    /// Plain text standfirst.
+    pub summary: String,
+    /// Full HTML content closed by the calls to action; `None` when the
+    /// feeds carry summaries only (`full_content = false`).
+    pub content: Option<String>,
+}
+
+/// The three self links of one feed.
+#[derive(Debug, Clone)]
+pub struct FeedUrls {
+    pub rss: Url,
+    pub atom: Url,
+    pub json: Url,
+}
+
+/// One feed, in no particular format.
+#[derive(Debug)]
+pub struct Feed<'a> {
+    pub config: &'a Config,
+    /// Path of the feed's folder under the output folder (`""` or
+    /// `category/<slug>/`).
+    pub dir: String,
+    pub title: String,
+    pub urls: FeedUrls,
+    /// Newest entry's `updated`; `None` for a feed without entries.
+    pub updated: Option<DateTime<Utc>>,
+    /// Every article is in it (RFC 5005 complete feed).
+    pub complete: bool,
+    pub entries: Vec<Arc<Item>>,
+    /// Category slugs by name, for Atom category terms.
+    pub slugs: Arc<BTreeMap<String, String>>,
+}
+
+/// Every feed of a build.
+#[derive(Debug)]
+pub struct FeedSet<'a> {
+    pub feeds: Vec<Feed<'a>>,
+    pub warnings: Vec<Problem>,
+}
+
+impl<'a> FeedSet<'a> {
+    /// Prepares the selected articles (in parallel when there are many) and
+    /// lays out the feeds. Fails when two categories share a slug.
+    pub fn build(
+        config: &'a Config,
+        selection: FeedSelection,
+    ) -> Result<FeedSet<'a>, Vec<Problem>> {
+        let slugs = category_slugs(config, selection.categories.keys())?;
+        let main = selection.main.into_sorted();
+        let categories: Vec<(String, Vec<Arc<Article>>)> = selection
+            .categories
+            .into_iter()
+            .map(|(name, n)| (name, n.into_sorted()))
+            .collect();
+
+        // Each article is prepared once, whatever the number of feeds it is in.
+        let mut unique: BTreeMap<*const Article, Arc<Article>> = BTreeMap::new();
+        for a in main
+            .iter()
+            .chain(categories.iter().flat_map(|(_, v)| v.iter()))
+        {
+            unique.entry(Arc::as_ptr(a)).or_insert_with(|| a.clone());
+        }
+        let unique: Vec<Arc<Article>> = unique.into_values().collect();
+        let (items, mut warnings) = prepare_all(config, unique);
+        let by_ptr: BTreeMap<*const Article, Arc<Item>> = items
+            .into_iter()
+            .map(|i| (Arc::as_ptr(&i.article), Arc::new(i)))
+            .collect();
+        let lookup = |v: &[Arc<Article>]| -> Vec<Arc<Item>> {
+            v.iter().map(|a| by_ptr[&Arc::as_ptr(a)].clone()).collect()
+        };
+        for item in by_ptr.values() {
+            let size = item.content.as_ref().map_or(0, String::len) + item.summary.len();
+            if size > GOOGLE_NEWS_ARTICLE_LIMIT {
+                let o = &item.article.origin;
+                warnings.push(Problem::new(
+                    &o.path,
+                    Some(o.line),
+                    "content",
+                    format!(
+                        "{} KB: over the 1 MB of an article that Google News reads",
+                        size / 1024
+                    ),
+                ));
+            }
+        }
+
+        let slugs = Arc::new(slugs);
+        let complete = config.feeds.max_items.is_none();
+        let site = &config.site;
+        let mut feeds = vec![Feed::new(
+            config,
+            String::new(),
+            site.title.clone(),
+            lookup(&main),
+            complete,
+            &slugs,
+        )];
+        if config.feeds.per_category {
+            for (name, articles) in &categories {
+                let dir = format!("category/{}/", slugs[name]);
+                let title = format!("{} — {}", site.title, name);
+                feeds.push(Feed::new(
+                    config,
+                    dir,
+                    title,
+                    lookup(articles),
+                    complete,
+                    &slugs,
+                ));
+            }
+        }
+        Ok(FeedSet { feeds, warnings })
+    }
+}
+
+impl<'a> Feed<'a> {
+    fn new(
+        config: &'a Config,
+        dir: String,
+        title: String,
+        entries: Vec<Arc<Item>>,
+        complete: bool,
+        slugs: &Arc<BTreeMap<String, String>>,
+    ) -> Feed<'a> {
+        let base = &config.feeds.base_url;
+        let url = |file: &str| {
+            base.join(&format!("{dir}{file}"))
+                .expect("slugs and file names are URL-safe")
+        };
+        Feed {
+            config,
+            urls: FeedUrls {
+                rss: url("feed.xml"),
+                atom: url("atom.xml"),
+                json: url("feed.json"),
+            },
+            dir,
+            title,
+            updated: entries.iter().map(|i| i.article.updated).max(),
+            complete,
+            entries,
+            slugs: slugs.clone(),
+        }
+    }
+
+    /// The site's time zone, in which every date is written.
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.config.site.timezone
+    }
+}
+
+/// Slug of every category name; two names with one slug are an error.
+fn category_slugs<'n>(
+    config: &Config,
+    names: impl Iterator<Item = &'n String>,
+) -> Result<BTreeMap<String, String>, Vec<Problem>> {
+    let mut by_slug: BTreeMap<String, &String> = BTreeMap::new();
+    let mut slugs = BTreeMap::new();
+    let mut problems = Vec::new();
+    for name in names {
+        let s = slug::slugify(name);
+        if let Some(other) = by_slug.get(&s) {
+            problems.push(Problem::new(
+                &config.content.path,
+                None,
+                "categories",
+                format!("« {other} » and « {name} » would both be published under category/{s}/; rename one of them"),
+            ));
+            continue;
+        }
+        by_slug.insert(s.clone(), name);
+        slugs.insert(name.clone(), s);
+    }
+    if problems.is_empty() {
+        Ok(slugs)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Cleans bodies and appends the calls to action, using every core when
+/// the work is large enough to be worth a thread.
+fn prepare_all(config: &Config, articles: Vec<Arc<Article>>) -> (Vec<Item>, Vec<Problem>) {
+    let cleaner = Cleaner::new();
+    let work = |chunk: &[Arc<Article>]| -> Vec<(Item, Option<Problem>)> {
+        chunk
+            .iter()
+            .map(|a| {
+                let (p, w) = Prepared::new(a.clone(), &cleaner);
+                (item(config, p), w)
+            })
+            .collect()
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let results: Vec<(Item, Option<Problem>)> = if threads < 2 || articles.len() < 512 {
+        work(&articles)
+    } else {
+        let chunk = articles.len().div_ceil(threads);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = articles
+                .chunks(chunk)
+                .map(|c| s.spawn(move || work(c)))
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("preparing an article does not panic"))
+                .collect()
+        })
+    };
+    let mut warnings = Vec::new();
+    let items = results
+        .into_iter()
+        .map(|(i, w)| {
+            warnings.extend(w);
+            i
+        })
+        .collect();
+    (items, warnings)
+}
+
+fn item(config: &Config, p: Prepared) -> Item {
+    let content = config.feeds.full_content.then(|| {
+        let mut html = p
+            .content_html
+            .unwrap_or_else(|| format!("<p>{}</p>", escape_html(&p.summary)));
+        append_ctas(&mut html, &config.ctas);
+        html
+    });
+    Item {
+        article: p.article,
+        summary: p.summary,
+        content,
+    }
+}
+
+/// The I/O error under a feed crate's error (a full disk must read as
+/// one), or the error's text.
+fn io_error(e: &(dyn std::error::Error + 'static)) -> std::io::Error {
+    let mut cause = Some(e);
+    while let Some(c) = cause {
+        if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            return std::io::Error::new(io.kind(), io.to_string());
+        }
+        cause = c.source();
+    }
+    std::io::Error::other(e.to_string())
+}
+
+/// Closes `html` with the calls to action, each as its text and its link,
+/// skipping one whose URL the content already holds.
+pub fn append_ctas(html: &mut String, ctas: &[Cta]) {
+    let missing: Vec<&Cta> = ctas
+        .iter()
+        .filter(|c| {
+            !html.contains(escape_html(c.url.as_str()).as_ref()) && !html.contains(c.url.as_str())
+        })
+        .collect();
+    if missing.is_empty() {
+        return;
+    }
+    html.push_str("\n<hr>\n");
+    for c in missing {
+        let url = escape_html(c.url.as_str());
+        match &c.label {
+            Some(label) => html.push_str(&format!(
+                "<p>{} <a href=\"{url}\">{}</a></p>\n",
+                escape_html(&c.text),
+                escape_html(label)
+            )),
+            None => html.push_str(&format!(
+                "<p><a href=\"{url}\">{}</a></p>\n",
+                escape_html(&c.text)
+            )),
+        }
+    }
+}

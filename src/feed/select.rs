@@ -1,0 +1,124 @@
+//! Which articles make the feeds.
+//!
+//! Feeds list the newest articles first, ties broken by id so the order is
+//! the same on every run. [`FeedSelection`] keeps, as articles stream in,
+//! the `max_items` newest overall and per category, and drops the rest at
+//! once: memory is bounded by what can still appear in a feed.
+
+use crate::content::{Article, ArticleSink};
+use std::cmp::{Ordering, Reverse};
+use std::collections::{BTreeMap, BinaryHeap};
+use std::sync::Arc;
+
+/// Feed order: newest first, then by id.
+pub fn feed_order(a: &Article, b: &Article) -> Ordering {
+    b.published.cmp(&a.published).then_with(|| a.id.cmp(&b.id))
+}
+
+/// Heap entry: "greater" is "comes first in a feed".
+struct Ranked(Arc<Article>);
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Ranked {}
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> Ordering {
+        feed_order(&other.0, &self.0)
+    }
+}
+
+/// The `limit` first articles in feed order (all of them without a limit).
+#[derive(Default)]
+pub struct Newest {
+    limit: Option<usize>,
+    // Min-heap on rank: the top is the article to drop first.
+    heap: BinaryHeap<Reverse<Ranked>>,
+}
+
+impl Newest {
+    pub fn new(limit: Option<usize>) -> Newest {
+        Newest {
+            limit,
+            heap: BinaryHeap::new(),
+        }
+    }
+
+    fn would_keep(&self, a: &Article) -> bool {
+        match self.limit {
+            None => true,
+            Some(n) if self.heap.len() < n => true,
+            Some(_) => self
+                .heap
+                .peek()
+                .is_some_and(|Reverse(last)| feed_order(a, &last.0) == Ordering::Less),
+        }
+    }
+
+    fn push(&mut self, a: Arc<Article>) {
+        if !self.would_keep(&a) {
+            return;
+        }
+        self.heap.push(Reverse(Ranked(a)));
+        if self.limit.is_some_and(|n| self.heap.len() > n) {
+            self.heap.pop();
+        }
+    }
+
+    /// The kept articles, in feed order.
+    pub fn into_sorted(self) -> Vec<Arc<Article>> {
+        let mut v: Vec<Arc<Article>> = self.heap.into_iter().map(|Reverse(r)| r.0).collect();
+        v.sort_by(|a, b| feed_order(a, b));
+        v
+    }
+}
+
+/// The articles of the main feed and of each category feed.
+pub struct FeedSelection {
+    limit: Option<usize>,
+    per_category: bool,
+    pub main: Newest,
+    /// Keyed by category name.
+    pub categories: BTreeMap<String, Newest>,
+}
+
+impl FeedSelection {
+    pub fn new(limit: Option<usize>, per_category: bool) -> FeedSelection {
+        FeedSelection {
+            limit,
+            per_category,
+            main: Newest::new(limit),
+            categories: BTreeMap::new(),
+        }
+    }
+}
+
+impl ArticleSink for FeedSelection {
+    fn wants(&self, a: &Article) -> bool {
+        self.main.would_keep(a)
+            || (self.per_category
+                && a.categories
+                    .iter()
+                    .any(|c| self.categories.get(c).is_none_or(|n| n.would_keep(a))))
+    }
+
+    fn accept(&mut self, article: Article) {
+        let a = Arc::new(article);
+        if self.per_category {
+            for c in &a.categories {
+                self.categories
+                    .entry(c.clone())
+                    .or_insert_with(|| Newest::new(self.limit))
+                    .push(a.clone());
+            }
+        }
+        self.main.push(a);
+    }
+}

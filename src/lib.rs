@@ -1,0 +1,21 @@
+//! matinale packages a news site's articles for its subscribers: RSS 2.0,
+//! Atom 1.0 and JSON Feed 1.1 feeds, all carrying the site's calls to
+//! action.
+//!
+//! The crate is a library with a thin binary. Pure modules do no I/O:
+//! [`config`] (the validated `feed.toml`), [`content`]'s model and cleaning,
+//! [`feed`] (the format-neutral feed and its three writers). The doors to
+//! the outside are the loaders in [`content`], [`output`] (atomic writes,
+//! run lock) and [`clock`]. [`build`] ties them into the commands.
+
+pub mod build;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod content;
+pub mod error;
+pub mod feed;
+pub mod output;
+
+pub use config::Config;
+pub use error::{Error, Problem, Problems};

@@ -1,0 +1,258 @@
+//! Writing outputs all-or-nothing, and the lock that serialises runs.
+//!
+//! Each output is written to a temporary file beside its target, synced,
+//! and only when every output of the run is written are they renamed over
+//! their targets. A run that fails leaves the previous outputs as they were
+//! and removes its temporary files; a run killed at any moment leaves each
+//! target either old or new, complete (rename is atomic), and at most a
+//! temporary file that the next run overwrites. A target whose bytes did not
+//! change is not touched, so its mtime stays for CDNs and If-Modified-Since.
+
+use crate::error::Error;
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Read};
+use std::path::{Path, PathBuf};
+
+/// What happened to one output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    pub path: PathBuf,
+    pub bytes: u64,
+    pub changed: bool,
+}
+
+struct Staged {
+    target: PathBuf,
+    temp: PathBuf,
+    bytes: u64,
+    changed: bool,
+}
+
+/// Outputs written to temporary files, waiting for [`Staging::commit`].
+/// Dropping it without committing removes the temporary files.
+#[derive(Default)]
+pub struct Staging {
+    staged: Vec<Staged>,
+}
+
+fn temp_path(target: &Path) -> PathBuf {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    target.with_file_name(format!(".{name}.matinale-tmp"))
+}
+
+impl Staging {
+    pub fn new() -> Staging {
+        Staging::default()
+    }
+
+    /// Writes one output through `write` into a temporary file beside
+    /// `target`, and returns its size.
+    pub fn write<F>(&mut self, target: &Path, write: F) -> Result<u64, Error>
+    where
+        F: FnOnce(&mut BufWriter<File>) -> io::Result<()>,
+    {
+        if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
+            fs::create_dir_all(dir).map_err(|source| Error::Write {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        let temp = temp_path(target);
+        let werr = |source| Error::Write {
+            path: target.to_path_buf(),
+            source,
+        };
+        let file = File::create(&temp).map_err(werr)?;
+        // Registered before writing so that a failure below removes it.
+        self.staged.push(Staged {
+            target: target.to_path_buf(),
+            temp: temp.clone(),
+            bytes: 0,
+            changed: true,
+        });
+        let mut w = BufWriter::with_capacity(1 << 16, file);
+        write(&mut w).map_err(werr)?;
+        let file = w.into_inner().map_err(|e| werr(e.into_error()))?;
+        file.sync_all().map_err(werr)?;
+        let bytes = file.metadata().map_err(werr)?.len();
+        let changed = !same_bytes(&temp, target, bytes);
+        let last = self.staged.last_mut().expect("pushed above");
+        last.bytes = bytes;
+        last.changed = changed;
+        Ok(bytes)
+    }
+
+    /// Renames every changed output over its target; removes the others'
+    /// temporary files.
+    pub fn commit(mut self) -> Result<Vec<Written>, Error> {
+        let staged = std::mem::take(&mut self.staged);
+        let mut written = Vec::with_capacity(staged.len());
+        let mut dirs = std::collections::BTreeSet::new();
+        let mut rest = staged.into_iter();
+        while let Some(s) = rest.next() {
+            let result = if s.changed {
+                fs::rename(&s.temp, &s.target)
+            } else {
+                fs::remove_file(&s.temp)
+            };
+            if let Err(source) = result {
+                for r in rest {
+                    let _ = fs::remove_file(&r.temp);
+                }
+                let _ = fs::remove_file(&s.temp);
+                return Err(Error::Write {
+                    path: s.target,
+                    source,
+                });
+            }
+            if let Some(d) = s.target.parent() {
+                dirs.insert(d.to_path_buf());
+            }
+            written.push(Written {
+                path: s.target,
+                bytes: s.bytes,
+                changed: s.changed,
+            });
+        }
+        // Make the renames themselves durable.
+        for d in dirs {
+            let d = if d.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                d
+            };
+            if let Ok(f) = File::open(&d) {
+                let _ = f.sync_all();
+            }
+        }
+        Ok(written)
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        for s in &self.staged {
+            let _ = fs::remove_file(&s.temp);
+        }
+    }
+}
+
+/// Whether the file at `b` holds exactly the `len` bytes of the file at `a`.
+fn same_bytes(a: &Path, b: &Path, len: u64) -> bool {
+    let Ok(meta) = fs::metadata(b) else {
+        return false;
+    };
+    if !meta.is_file() || meta.len() != len {
+        return false;
+    }
+    let (Ok(mut fa), Ok(mut fb)) = (File::open(a), File::open(b)) else {
+        return false;
+    };
+    let mut ba = vec![0u8; 1 << 16];
+    let mut bb = vec![0u8; 1 << 16];
+    loop {
+        let n = match fa.read(&mut ba) {
+            Ok(n) => n,
+            Err(_) => return false,
+        };
+        if n == 0 {
+            return true;
+        }
+        if fb.read_exact(&mut bb[..n]).is_err() || ba[..n] != bb[..n] {
+            return false;
+        }
+    }
+}
+
+/// Held while a run works on a site; released when dropped.
+pub struct RunLock {
+    _file: File,
+}
+
+impl RunLock {
+    /// Takes the lock in `state_dir` (created if needed). When another run
+    /// holds it, calls `waiting` once and waits for it.
+    pub fn acquire(state_dir: &Path, waiting: impl FnOnce(&Path)) -> Result<RunLock, Error> {
+        let path = state_dir.join("lock");
+        let lerr = |source| Error::Lock {
+            path: path.clone(),
+            source,
+        };
+        fs::create_dir_all(state_dir).map_err(lerr)?;
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(lerr)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) => {
+                waiting(&path);
+                file.lock().map_err(lerr)?;
+            }
+            Err(fs::TryLockError::Error(e)) => return Err(lerr(e)),
+        }
+        Ok(RunLock { _file: file })
+    }
+}
+
+/// Reports how much a writer wrote; used for size warnings.
+pub fn human_size(bytes: u64) -> String {
+    match bytes {
+        b if b < 1024 => format!("{b} B"),
+        b if b < 1024 * 1024 => format!("{:.1} KB", b as f64 / 1024.0),
+        b => format!("{:.1} MB", b as f64 / (1024.0 * 1024.0)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn failed_run_leaves_old_outputs_and_no_temp_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.xml");
+        fs::write(&a, "old").unwrap();
+        {
+            let mut s = Staging::new();
+            s.write(&a, |w| w.write_all(b"new")).unwrap();
+            let err = s.write(&dir.path().join("b.xml"), |_| {
+                Err(io::Error::other("disk full"))
+            });
+            assert!(err.is_err());
+        }
+        assert_eq!(fs::read_to_string(&a).unwrap(), "old");
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("a.xml")]);
+    }
+
+    #[test]
+    fn unchanged_outputs_are_not_rewritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.xml");
+        fs::write(&a, "same").unwrap();
+        let mut s = Staging::new();
+        s.write(&a, |w| w.write_all(b"same")).unwrap();
+        s.write(&dir.path().join("sub/b.xml"), |w| w.write_all(b"b"))
+            .unwrap();
+        let w = s.commit().unwrap();
+        assert_eq!(
+            w.iter().map(|w| w.changed).collect::<Vec<_>>(),
+            vec![false, true]
+        );
+        assert_eq!(
+            fs::read_to_string(dir.path().join("sub/b.xml")).unwrap(),
+            "b"
+        );
+        assert!(!temp_path(&a).exists());
+    }
+}
