@@ -23,6 +23,8 @@ pub struct FeedsReport {
     /// One line per feed: its folder and number of entries.
     pub feeds: Vec<(String, usize)>,
     pub written: Vec<Written>,
+    /// Invalid articles left out (`on_invalid = "skip"`).
+    pub left_out: usize,
 }
 
 /// Validates config and content without writing anything.
@@ -39,6 +41,7 @@ pub fn check(config: &Config, now: DateTime<Utc>) -> Result<FeedsReport, Error> 
         warnings,
         feeds,
         written: Vec::new(),
+        left_out: 0,
     })
 }
 
@@ -58,7 +61,7 @@ fn plan(config: &Config, now: DateTime<Utc>, strict: bool) -> Result<Plan<'_>, E
     let set = FeedSet::build(config, selection).map_err(|problems| Error::Invalid {
         problems: Problems(problems).sorted(),
     })?;
-    let mut warnings: Vec<Problem> = std::mem::take(&mut load.problems);
+    let mut warnings: Vec<Problem> = load.problems.clone();
     warnings.sort();
     warnings.extend(set.warnings);
     Ok((load, warnings, set.feeds))
@@ -103,6 +106,7 @@ pub fn feeds(
     }
     let written = staging.commit()?;
     Ok(FeedsReport {
+        left_out: load.problems.len(),
         load,
         warnings,
         feeds: feeds

@@ -60,6 +60,12 @@ impl Staging {
                 source,
             })?;
         }
+        if target.is_dir() {
+            return Err(Error::Write {
+                path: target.to_path_buf(),
+                source: io::Error::new(io::ErrorKind::IsADirectory, "a folder is in the way"),
+            });
+        }
         let temp = temp_path(target);
         let werr = |source| Error::Write {
             path: target.to_path_buf(),

@@ -25,10 +25,10 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
         ctx.now
             .with_timezone(&ctx.config.site.timezone)
             .format("%Y-%m-%d %H:%M %:z"),
-        if l.problems.is_empty() {
+        if report.left_out == 0 {
             String::new()
         } else {
-            format!(", {} invalid left out", l.problems.len())
+            format!(", {} invalid left out", report.left_out)
         }
     ));
     let out = &ctx.config.feeds.output_dir;

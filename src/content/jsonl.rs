@@ -50,11 +50,15 @@ pub fn load(path: &Path, v: &mut Validator, sink: &mut dyn ArticleSink) -> Resul
             Err(e) => {
                 let field = e.path().to_string();
                 let field = if field == "." { String::new() } else { field };
-                let msg = e.inner().to_string();
-                // serde_json appends " at line 1 column N": the line is ours.
-                let msg = match msg.rfind(" at line ") {
-                    Some(i) => format!("{} (column {})", &msg[..i], e.inner().column()),
-                    None => msg,
+                let msg = if e.inner().is_eof() {
+                    "the line ends in the middle of a record; expected one complete JSON object per line".to_owned()
+                } else {
+                    let msg = e.inner().to_string();
+                    // serde_json appends " at line 1 column N": the line is ours.
+                    match msg.rfind(" at line ") {
+                        Some(i) => format!("{} (column {})", &msg[..i], e.inner().column()),
+                        None => msg,
+                    }
                 };
                 v.problem(&origin, &field, msg);
                 continue;

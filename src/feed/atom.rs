@@ -64,7 +64,10 @@ fn build(feed: &Feed) -> AtomFeed {
     let mut extensions = ExtensionMap::new();
     if feed.complete {
         namespaces.insert("fh".to_owned(), NS_FH.to_owned());
-        extensions.insert("fh".into(), ext_map(ext("fh:complete", None, &[])));
+        extensions.insert(
+            "fh".into(),
+            ext_map(ext("fh:complete", Some(String::new()), &[])),
+        );
     }
     let mut links = vec![
         Link {

@@ -83,7 +83,7 @@ impl<'a> FeedSet<'a> {
         config: &'a Config,
         selection: FeedSelection,
     ) -> Result<FeedSet<'a>, Vec<Problem>> {
-        let slugs = category_slugs(config, selection.categories.keys())?;
+        let slugs = category_slugs(&selection)?;
         let main = selection.main.into_sorted();
         let categories: Vec<(String, Vec<Arc<Article>>)> = selection
             .categories
@@ -109,7 +109,9 @@ impl<'a> FeedSet<'a> {
             v.iter().map(|a| by_ptr[&Arc::as_ptr(a)].clone()).collect()
         };
         for item in by_ptr.values() {
-            let size = item.content.as_ref().map_or(0, String::len) + item.summary.len();
+            let size = item.content.as_ref().map_or(0, String::len)
+                + item.summary.len()
+                + item.article.title.len();
             if size > GOOGLE_NEWS_ARTICLE_LIMIT {
                 let o = &item.article.origin;
                 warnings.push(Problem::new(
@@ -190,21 +192,26 @@ impl<'a> Feed<'a> {
 }
 
 /// Slug of every category name; two names with one slug are an error.
-fn category_slugs<'n>(
-    config: &Config,
-    names: impl Iterator<Item = &'n String>,
-) -> Result<BTreeMap<String, String>, Vec<Problem>> {
+fn category_slugs(selection: &FeedSelection) -> Result<BTreeMap<String, String>, Vec<Problem>> {
     let mut by_slug: BTreeMap<String, &String> = BTreeMap::new();
     let mut slugs = BTreeMap::new();
     let mut problems = Vec::new();
-    for name in names {
+    // In order of first use, so the report points at the later name.
+    let mut names: Vec<(&String, &crate::content::Origin)> = selection.first_use.iter().collect();
+    names.sort_by(|a, b| (&a.1.path, a.1.line, a.0).cmp(&(&b.1.path, b.1.line, b.0)));
+    for (name, origin) in names {
         let s = slug::slugify(name);
         if let Some(other) = by_slug.get(&s) {
+            let first = &selection.first_use[*other];
             problems.push(Problem::new(
-                &config.content.path,
-                None,
+                &origin.path,
+                Some(origin.line),
                 "categories",
-                format!("« {other} » and « {name} » would both be published under category/{s}/; rename one of them"),
+                format!(
+                    "« {name} » would be published under category/{s}/, like « {other} » (first used at {}:{}); use one spelling",
+                    first.path.display(),
+                    first.line
+                ),
             ));
             continue;
         }

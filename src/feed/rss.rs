@@ -48,7 +48,10 @@ fn channel(feed: &Feed) -> Channel {
     let mut extensions = ExtensionMap::new();
     if feed.complete {
         namespaces.insert("fh".to_owned(), NS_FH.to_owned());
-        extensions.insert("fh".to_owned(), ext_map(ext("fh:complete", None, &[])));
+        extensions.insert(
+            "fh".to_owned(),
+            ext_map(ext("fh:complete", Some(String::new()), &[])),
+        );
     }
     let mut atom_links = vec![::atom_syndication::Link {
         href: feed.urls.rss.to_string(),

@@ -5,7 +5,7 @@
 //! the `max_items` newest overall and per category, and drops the rest at
 //! once: memory is bounded by what can still appear in a feed.
 
-use crate::content::{Article, ArticleSink};
+use crate::content::{Article, ArticleSink, Origin};
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeMap, BinaryHeap};
 use std::sync::Arc;
@@ -87,6 +87,8 @@ pub struct FeedSelection {
     pub main: Newest,
     /// Keyed by category name.
     pub categories: BTreeMap<String, Newest>,
+    /// Where each category name was first used, for collision reports.
+    pub first_use: BTreeMap<String, Origin>,
 }
 
 impl FeedSelection {
@@ -96,6 +98,7 @@ impl FeedSelection {
             per_category,
             main: Newest::new(limit),
             categories: BTreeMap::new(),
+            first_use: BTreeMap::new(),
         }
     }
 }
@@ -113,9 +116,13 @@ impl ArticleSink for FeedSelection {
         let a = Arc::new(article);
         if self.per_category {
             for c in &a.categories {
+                let limit = self.limit;
                 self.categories
                     .entry(c.clone())
-                    .or_insert_with(|| Newest::new(self.limit))
+                    .or_insert_with(|| {
+                        self.first_use.insert(c.clone(), a.origin.clone());
+                        Newest::new(limit)
+                    })
                     .push(a.clone());
             }
         }

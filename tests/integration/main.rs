@@ -1,1 +1,12 @@
+//! Integration tests: each copies a fixture site into a temporary folder,
+//! runs the real `matinale` binary there, and checks its whole output.
+//! One test binary (see `autotests = false` in Cargo.toml), one module per
+//! feature.
 
+mod harness;
+
+mod atomic;
+mod cli;
+mod errors;
+mod hostile;
+mod sample;

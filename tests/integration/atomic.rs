@@ -1,0 +1,131 @@
+//! All-or-nothing outputs.
+
+use crate::harness::Site;
+
+#[test]
+fn a_failed_build_leaves_previous_outputs_untouched() {
+    let site = Site::sample();
+    site.ok(&["build"]);
+    let before: Vec<(String, Vec<u8>)> = site
+        .files("public")
+        .into_iter()
+        .map(|f| {
+            let bytes = std::fs::read(site.path(&format!("public/{f}"))).unwrap();
+            (f, bytes)
+        })
+        .collect();
+    // A new article, and a broken one: the build must write nothing.
+    site.write(
+        "content/zz-new.md",
+        "+++\ntitle = \"Nouveau\"\nurl = \"https://www.journaldugeek.com/nouveau/\"\npublished = 2026-11-26T07:00:00+01:00\nsummary = \"s\"\n+++\n",
+    );
+    site.write("content/zz-broken.md", "+++\ntitle = \"Cassé\"\n+++\n");
+    let run = site.run(&["--now", crate::harness::SAMPLE_NOW, "build"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stderr,
+        "error: 3 problems found:\n\
+         content/zz-broken.md:1: published: missing; expected an RFC 3339 date-time such as \"2026-11-26T07:00:00+01:00\"\n\
+         content/zz-broken.md:1: summary: missing, and there is no body to take the first paragraph from\n\
+         content/zz-broken.md:1: url: missing; expected the absolute http(s) URL of the article page\n"
+    );
+    let after: Vec<(String, Vec<u8>)> = site
+        .files("public")
+        .into_iter()
+        .map(|f| {
+            let bytes = std::fs::read(site.path(&format!("public/{f}"))).unwrap();
+            (f, bytes)
+        })
+        .collect();
+    assert_eq!(before, after);
+}
+
+#[test]
+fn an_output_folder_that_is_a_file_is_an_error_naming_it() {
+    let site = Site::sample();
+    site.write("public", "not a folder");
+    let run = site.run(&["--now", crate::harness::SAMPLE_NOW, "build"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stderr,
+        "error: cannot write public: File exists (os error 17); previous outputs were left unchanged\n"
+    );
+    assert_eq!(site.read("public"), "not a folder");
+}
+
+#[test]
+fn a_failure_midway_removes_temporary_files() {
+    let site = Site::sample();
+    site.ok(&["build"]);
+    // A folder where a category feed file should be: the main feeds are
+    // written first, then this fails; nothing may change.
+    let tech_rss = site.path("public/category/tech/feed.xml");
+    std::fs::remove_file(&tech_rss).unwrap();
+    std::fs::create_dir_all(tech_rss.join("in-the-way")).unwrap();
+    site.write(
+        "content/zz-new.md",
+        "+++\ntitle = \"Nouveau\"\nurl = \"https://www.journaldugeek.com/nouveau/\"\npublished = 2026-11-26T07:00:00+01:00\nsummary = \"s\"\ncategories = [\"Tech\"]\n+++\n",
+    );
+    let main_before = site.read("public/feed.xml");
+    let run = site.run(&["--now", crate::harness::SAMPLE_NOW, "build"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .starts_with("error: cannot write public/category/tech/feed.xml: "),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(site.read("public/feed.xml"), main_before);
+    let temps: Vec<String> = site
+        .files("public")
+        .into_iter()
+        .filter(|f| f.contains("matinale-tmp"))
+        .collect();
+    assert!(temps.is_empty(), "{temps:?}");
+}
+
+#[test]
+fn concurrent_builds_never_mix_outputs() {
+    let site = Site::sample();
+    let exe = env!("CARGO_BIN_EXE_matinale");
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            std::process::Command::new(exe)
+                .args(["--now", crate::harness::SAMPLE_NOW, "-q", "build"])
+                .current_dir(site.dir.path())
+                .output()
+                .unwrap()
+        })
+        .collect();
+    // Sequential spawns above may not overlap; run a real overlap too.
+    let spawned: Vec<_> = (0..4)
+        .map(|_| {
+            std::process::Command::new(exe)
+                .args(["--now", crate::harness::SAMPLE_NOW, "-q", "build"])
+                .current_dir(site.dir.path())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for out in children
+        .into_iter()
+        .chain(spawned.into_iter().map(|c| c.wait_with_output().unwrap()))
+    {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let reference = Site::sample();
+    reference.ok(&["build"]);
+    for f in reference.files("public") {
+        assert_eq!(
+            site.read(&format!("public/{f}")),
+            reference.read(&format!("public/{f}")),
+            "{f}"
+        );
+    }
+}

@@ -1,0 +1,102 @@
+//! Bad config and content: every problem reported at once, as
+//! `path:line: field: message`, exit 1, nothing written.
+
+use crate::harness::Site;
+
+fn fails(site: &Site, args: &[&str]) -> String {
+    for cmd in ["build", "check"] {
+        let mut all = vec!["--now", crate::harness::SAMPLE_NOW];
+        all.extend_from_slice(args);
+        all.push(cmd);
+        let run = site.run(&all);
+        assert_eq!(run.code, 1, "{cmd}: {}", run.stderr);
+        assert!(!site.path("public").exists(), "{cmd} wrote outputs");
+        if cmd == "check" {
+            return run.stderr;
+        }
+    }
+    unreachable!()
+}
+
+#[test]
+fn invalid_json_lines_are_each_named_by_line_and_field() {
+    insta::assert_snapshot!("invalid_jsonl", fails(&Site::fixture("invalid-jsonl"), &[]));
+}
+
+#[test]
+fn invalid_markdown_files_are_each_named() {
+    insta::assert_snapshot!(
+        "invalid_markdown",
+        fails(&Site::fixture("invalid-markdown"), &[])
+    );
+}
+
+#[test]
+fn invalid_config_values_are_all_reported() {
+    insta::assert_snapshot!(
+        "invalid_config",
+        fails(&Site::fixture("invalid-config"), &[])
+    );
+}
+
+#[test]
+fn unknown_config_key_is_an_error_with_its_line() {
+    let stderr = fails(
+        &Site::fixture("invalid-config"),
+        &["--config", "unknown-key.toml"],
+    );
+    insta::assert_snapshot!("unknown_config_key", stderr);
+}
+
+#[test]
+fn two_categories_with_one_slug_are_an_error() {
+    insta::assert_snapshot!("slug_collision", fails(&Site::fixture("collision"), &[]));
+}
+
+#[test]
+fn skip_reports_and_builds_the_rest() {
+    let site = Site::fixture("invalid-jsonl");
+    let toml = site.read("feed.toml").replace(
+        "path = \"articles.jsonl\"",
+        "path = \"articles.jsonl\"\non_invalid = \"skip\"",
+    );
+    site.write("feed.toml", &toml);
+    let run = site.ok(&["build"]);
+    // Same problems, as warnings; the valid articles are published.
+    assert!(
+        run.stderr
+            .contains("warning: articles.jsonl:3: published: `hier matin` is not a date"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr.lines().count(), 12, "{}", run.stderr);
+    assert!(run.stdout.contains("read 2 articles from articles.jsonl (0 drafts, 0 scheduled after 2026-11-26 07:30 +01:00, 12 invalid left out)"), "{}", run.stdout);
+    let feed = crate::harness::parse_feed(&site.read("public/feed.xml"));
+    let titles: Vec<_> = feed
+        .entries
+        .iter()
+        .map(|e| e.title.clone().unwrap().content)
+        .collect();
+    assert_eq!(titles, vec!["Article 13", "Article 1"]);
+    // check stays strict whatever on_invalid says.
+    assert_eq!(
+        site.run(&["--now", crate::harness::SAMPLE_NOW, "check"])
+            .code,
+        1
+    );
+}
+
+#[test]
+fn missing_config_and_source_say_which_path() {
+    let site = Site::fixture("hostile");
+    let run = site.run(&["--config", "nope.toml", "build"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(run.stderr, "error: in the configuration nope.toml\n  caused by: cannot read nope.toml: No such file or directory (os error 2)\n");
+    std::fs::remove_file(site.path("articles.jsonl")).unwrap();
+    let run = site.run(&["build"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stderr,
+        "error: cannot read articles.jsonl: No such file or directory (os error 2)\n"
+    );
+}

@@ -1,0 +1,127 @@
+//! Fixture sites in temporary folders, and running the binary on them.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The sample site's `--now`: the morning of its newsletter.
+pub const SAMPLE_NOW: &str = "2026-11-26T07:30:00+01:00";
+
+pub struct Site {
+    pub dir: tempfile::TempDir,
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+impl Site {
+    /// The bundled sample site (feed.toml + content/ of the repository).
+    pub fn sample() -> Site {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::copy(repo().join("feed.toml"), dir.path().join("feed.toml")).unwrap();
+        copy_dir(&repo().join("content"), &dir.path().join("content"));
+        Site { dir }
+    }
+
+    /// A site under `tests/fixtures/NAME`.
+    pub fn fixture(name: &str) -> Site {
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(&repo().join("tests/fixtures").join(name), dir.path());
+        Site { dir }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path(rel)).unwrap_or_else(|e| panic!("reading {rel}: {e}"))
+    }
+
+    pub fn write(&self, rel: &str, text: &str) {
+        let p = self.path(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    /// Runs `matinale ARGS` in the site's folder.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let out: Output = Command::new(env!("CARGO_BIN_EXE_matinale"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .env_remove("RUST_BACKTRACE")
+            .output()
+            .unwrap();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8(out.stdout).unwrap(),
+            stderr: String::from_utf8(out.stderr).unwrap(),
+        }
+    }
+
+    /// `matinale --now SAMPLE_NOW ARGS`, which must succeed.
+    pub fn ok(&self, args: &[&str]) -> Run {
+        let mut all = vec!["--now", SAMPLE_NOW];
+        all.extend_from_slice(args);
+        let r = self.run(&all);
+        assert_eq!(
+            r.code, 0,
+            "matinale {args:?} failed:\n{}\n{}",
+            r.stdout, r.stderr
+        );
+        r
+    }
+
+    /// Every file under `rel`, relative, sorted.
+    pub fn files(&self, rel: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        walk(&self.path(rel), &self.path(rel), &mut out);
+        out.sort();
+        out
+    }
+}
+
+fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            walk(root, &e.path(), out);
+        } else {
+            out.push(
+                e.path()
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned(),
+            );
+        }
+    }
+}
+
+/// Parses a feed with the independent `feed-rs` parser.
+pub fn parse_feed(text: &str) -> feed_rs::model::Feed {
+    feed_rs::parser::parse(text.as_bytes())
+        .unwrap_or_else(|e| panic!("feed-rs cannot parse the feed: {e}"))
+}
