@@ -23,6 +23,8 @@ pub struct FeedsReport {
     /// One line per feed: its folder and number of entries.
     pub feeds: Vec<(String, usize)>,
     pub written: Vec<Written>,
+    /// Feeds of categories that no longer exist, removed.
+    pub removed: Vec<std::path::PathBuf>,
     /// Invalid articles left out (`on_invalid = "skip"`).
     pub left_out: usize,
 }
@@ -41,6 +43,7 @@ pub fn check(config: &Config, now: DateTime<Utc>) -> Result<FeedsReport, Error> 
         warnings,
         feeds,
         written: Vec::new(),
+        removed: Vec::new(),
         left_out: 0,
     })
 }
@@ -105,7 +108,20 @@ pub fn feeds(
         }
     }
     let written = staging.commit()?;
+    // A category that no article has any more must not keep serving its
+    // last feeds.
+    let current = feeds
+        .iter()
+        .filter_map(|f| f.dir.strip_prefix("category/"))
+        .map(|d| d.trim_end_matches('/').to_owned())
+        .collect();
+    let removed = crate::output::prune(
+        &out.join("category"),
+        &current,
+        &["feed.xml", "atom.xml", "feed.json"],
+    )?;
     Ok(FeedsReport {
+        removed,
         left_out: load.problems.len(),
         load,
         warnings,

@@ -173,6 +173,42 @@ fn same_bytes(a: &Path, b: &Path, len: u64) -> bool {
     }
 }
 
+/// Removes, from each sub-folder of `parent` not named in `keep`, the
+/// `files` a run writes there, then the sub-folder if that left it empty.
+/// Other files are never touched. Returns the files removed.
+pub fn prune(
+    parent: &Path,
+    keep: &std::collections::BTreeSet<String>,
+    files: &[&str],
+) -> Result<Vec<PathBuf>, Error> {
+    let mut removed = Vec::new();
+    let Ok(entries) = fs::read_dir(parent) else {
+        return Ok(removed);
+    };
+    let mut dirs: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .filter(|e| !keep.contains(e.file_name().to_string_lossy().as_ref()))
+        .map(|e| e.path())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        for f in files {
+            let p = dir.join(f);
+            if p.is_file() {
+                fs::remove_file(&p).map_err(|source| Error::Write {
+                    path: p.clone(),
+                    source,
+                })?;
+                removed.push(p);
+            }
+        }
+        // Fails, as it should, when the folder holds files of the user's.
+        let _ = fs::remove_dir(&dir);
+    }
+    Ok(removed)
+}
+
 /// Held while a run works on a site; released when dropped.
 pub struct RunLock {
     _file: File,

@@ -60,6 +60,12 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
             human_size(w.bytes)
         ));
     }
+    for r in &report.removed {
+        ctx.say(format!(
+            "removed {} (its category has no article any more)",
+            r.display()
+        ));
+    }
     let changed = report.written.iter().filter(|w| w.changed).count();
     ctx.say(format!(
         "{} files: {changed} written, {} unchanged",

@@ -138,7 +138,7 @@ fn item(feed: &Feed, item: &super::Item) -> Item {
     Item {
         title: Some(a.title.clone()),
         link: Some(url.to_owned()),
-        description: Some(item.summary.clone()),
+        description: Some(description(&item.summary)),
         categories: a
             .categories
             .iter()
@@ -172,6 +172,13 @@ fn item(feed: &Feed, item: &super::Item) -> Item {
         extensions,
         ..Default::default()
     }
+}
+
+/// RSS `description` is HTML (in CDATA): the plain-text summary's `&` and
+/// `<` become hexadecimal references, so `C++ <template>` is not read as a
+/// tag, as the RSS Best Practices Profile asks.
+fn description(summary: &str) -> String {
+    summary.replace('&', "&#x26;").replace('<', "&#x3C;")
 }
 
 fn ext(name: &str, value: Option<String>, attrs: &[(&str, String)]) -> Extension {

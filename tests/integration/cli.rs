@@ -86,3 +86,31 @@ fn summaries_only_and_full_history() {
     assert!(item.get("content_html").is_none());
     assert_eq!(item["content_text"], item["summary"]);
 }
+
+#[test]
+fn feeds_of_a_vanished_category_are_removed() {
+    let site = Site::sample();
+    site.ok(&["-q", "build"]);
+    site.write(
+        "public/category/cinema-series/notes.txt",
+        "the user's own file",
+    );
+    let path = site.path("content/2026-11-25-serie-sf-francaise.md");
+    let md = std::fs::read_to_string(&path).unwrap().replace(
+        "categories = [\"Cinéma & Séries\"]",
+        "categories = [\"Web\"]",
+    );
+    std::fs::write(&path, md).unwrap();
+    let run = site.ok(&["build"]);
+    assert!(
+        run.stdout.contains(
+            "removed public/category/cinema-series/feed.xml (its category has no article any more)"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        site.files("public/category/cinema-series"),
+        vec!["notes.txt"]
+    );
+}
