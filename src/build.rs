@@ -8,10 +8,9 @@ use crate::config::{Config, OnInvalid};
 use crate::content::{self, LoadReport};
 use crate::error::{Error, Problem, Problems};
 use crate::feed::select::FeedSelection;
-use crate::feed::{self, FeedSet, GOOGLE_NEWS_FEED_LIMIT};
+use crate::feed::{self, FeedSet, Format, GOOGLE_NEWS_FEED_LIMIT, PART_SIZE};
 use crate::output::{RunLock, Staging, Written};
 use chrono::{DateTime, Utc};
-use std::io::Write;
 
 /// What a feeds build did.
 #[derive(Debug)]
@@ -70,8 +69,6 @@ fn plan(config: &Config, now: DateTime<Utc>, strict: bool) -> Result<Plan<'_>, E
     Ok((load, warnings, set.feeds))
 }
 
-type FormatWriter = fn(&feed::Feed, &mut dyn Write) -> std::io::Result<()>;
-
 /// Builds every feed into the output folder. Holds the site's lock; calls
 /// `waiting` if another run holds it first.
 pub fn feeds(
@@ -85,15 +82,9 @@ pub fn feeds(
     let out = &config.feeds.output_dir;
     let mut staging = Staging::new();
     for f in &feeds {
-        let dir = out.join(&f.dir);
-        let files: [(&str, FormatWriter); 3] = [
-            ("feed.xml", |f, w| feed::rss::write(f, w).map(drop)),
-            ("atom.xml", |f, w| feed::atom::write(f, w).map(drop)),
-            ("feed.json", |f, w| feed::json::write(f, w).map(drop)),
-        ];
-        for (name, write) in files {
-            let path = dir.join(name);
-            let bytes = staging.write(&path, |w| write(f, w))?;
+        for format in Format::ALL {
+            let path = out.join(&f.dir).join(format.file_name());
+            let bytes = staging.write(&path, |w| format.write(f, w, PART_SIZE).map(drop))?;
             if bytes > GOOGLE_NEWS_FEED_LIMIT {
                 warnings.push(Problem::new(
                     &path,

@@ -82,7 +82,8 @@ impl Staging {
         let mut w = BufWriter::with_capacity(1 << 16, file);
         write(&mut w).map_err(werr)?;
         let file = w.into_inner().map_err(|e| werr(e.into_error()))?;
-        file.sync_all().map_err(werr)?;
+        // Synced in `commit`, all together: by then the kernel has been
+        // writing this file back while the next one was rendered.
         let bytes = file.metadata().map_err(werr)?.len();
         let changed = !same_bytes(&temp, target, bytes);
         let last = self.staged.last_mut().expect("pushed above");
@@ -94,6 +95,16 @@ impl Staging {
     /// Renames every changed output over its target; removes the others'
     /// temporary files.
     pub fn commit(mut self) -> Result<Vec<Written>, Error> {
+        // Durable before visible: a crash after a rename must not leave a
+        // target that is renamed but empty.
+        for s in self.staged.iter().filter(|s| s.changed) {
+            File::open(&s.temp)
+                .and_then(|f| f.sync_all())
+                .map_err(|source| Error::Write {
+                    path: s.target.clone(),
+                    source,
+                })?;
+        }
         let staged = std::mem::take(&mut self.staged);
         let mut written = Vec::with_capacity(staged.len());
         let mut dirs = std::collections::BTreeSet::new();

@@ -13,7 +13,8 @@ use ::atom_syndication::{
 };
 use chrono::{DateTime, Datelike, Utc};
 use std::collections::BTreeMap;
-use std::io::{self, Write};
+use std::io;
+use std::sync::Arc;
 
 pub const CONTENT_TYPE: &str = "application/atom+xml";
 
@@ -21,14 +22,14 @@ const NS_THR: &str = "http://purl.org/syndication/thread/1.0";
 const NS_MEDIA: &str = "http://search.yahoo.com/mrss/";
 const NS_FH: &str = "http://purl.org/syndication/history/1.0";
 
-/// Writes `feed` as Atom 1.0.
-pub fn write<W: Write>(feed: &Feed, out: W) -> io::Result<W> {
-    let atom = build(feed);
+/// Renders `feed`, with `entries` as its entries, as an Atom 1.0 document.
+pub fn render(feed: &Feed, entries: &[Arc<super::Item>]) -> io::Result<Vec<u8>> {
+    let atom = build(feed, entries);
     let config = WriteConfig {
         write_document_declaration: true,
         indent_size: Some(2),
     };
-    atom.write_with_config(out, config)
+    atom.write_with_config(Vec::with_capacity(entries.len() * 4096 + 4096), config)
         .map_err(|e| super::io_error(&e))
 }
 
@@ -54,7 +55,7 @@ pub fn entry_id(domain: &str, id: &str, published: DateTime<Utc>) -> String {
     format!("tag:{domain},{}:{specific}", published.year())
 }
 
-fn build(feed: &Feed) -> AtomFeed {
+fn build(feed: &Feed, entries: &[Arc<super::Item>]) -> AtomFeed {
     let config = feed.config;
     let site = &config.site;
     let mut namespaces = BTreeMap::from([
@@ -117,7 +118,7 @@ fn build(feed: &Feed) -> AtomFeed {
             site.title
         ))),
         subtitle: (!site.description.is_empty()).then(|| Text::plain(site.description.clone())),
-        entries: feed.entries.iter().map(|i| entry(feed, i)).collect(),
+        entries: entries.iter().map(|i| entry(feed, i)).collect(),
         extensions,
         namespaces,
         lang: Some(site.language.clone()),

@@ -5,6 +5,7 @@
 use super::Feed;
 use serde::Serialize;
 use std::io::{self, Write};
+use std::sync::Arc;
 
 pub const CONTENT_TYPE: &str = "application/feed+json";
 
@@ -61,8 +62,9 @@ struct Item<'a> {
     tags: &'a [String],
 }
 
-/// Writes `feed` as JSON Feed 1.1.
-pub fn write<W: Write>(feed: &Feed, mut out: W) -> io::Result<W> {
+/// Renders `feed`, with `entries` as its items, as a JSON Feed 1.1 document.
+pub fn render(feed: &Feed, entries: &[Arc<super::Item>]) -> io::Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(entries.len() * 4096 + 4096);
     let site = &feed.config.site;
     let tz = feed.tz();
     let date = |d: chrono::DateTime<chrono::Utc>| d.with_timezone(&tz).to_rfc3339();
@@ -93,8 +95,7 @@ pub fn write<W: Write>(feed: &Feed, mut out: W) -> io::Result<W> {
                 url: u.as_str(),
             })
             .collect(),
-        items: feed
-            .entries
+        items: entries
             .iter()
             .map(|i| {
                 let a = &i.article;

@@ -280,6 +280,120 @@ fn item(config: &Config, p: Prepared) -> Item {
     }
 }
 
+/// The three formats, each written from the same [`Feed`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Rss,
+    Atom,
+    Json,
+}
+
+/// Entries per part when a large feed is rendered in parts (see
+/// [`Format::write`]): big enough that the document shell is noise, small
+/// enough that a part's crate model stays a few megabytes.
+pub const PART_SIZE: usize = 1000;
+
+impl Format {
+    pub const ALL: [Format; 3] = [Format::Rss, Format::Atom, Format::Json];
+
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Format::Rss => "feed.xml",
+            Format::Atom => "atom.xml",
+            Format::Json => "feed.json",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Rss => rss::CONTENT_TYPE,
+            Format::Atom => atom::CONTENT_TYPE,
+            Format::Json => json::CONTENT_TYPE,
+        }
+    }
+
+    /// A whole document holding `entries`.
+    pub fn render(self, feed: &Feed, entries: &[Arc<Item>]) -> std::io::Result<Vec<u8>> {
+        match self {
+            Format::Rss => rss::render(feed, entries),
+            Format::Atom => atom::render(feed, entries),
+            Format::Json => json::render(feed, entries),
+        }
+    }
+
+    /// Where the entries of a rendered document start and end. Entries
+    /// are the last children of their parent in all three formats, and
+    /// nothing before the first one can contain its opening tag (text is
+    /// escaped, JSON quotes inside strings are escaped).
+    fn entries_span(self, doc: &[u8]) -> Option<(usize, usize)> {
+        let find = |needle: &[u8]| doc.windows(needle.len()).position(|w| w == needle);
+        let rfind = |needle: &[u8]| doc.windows(needle.len()).rposition(|w| w == needle);
+        match self {
+            Format::Rss | Format::Atom => {
+                let (open, close): (&[u8], &[u8]) = match self {
+                    Format::Rss => (b"<item>", b"</item>"),
+                    _ => (b"<entry>", b"</entry>"),
+                };
+                let first = find(open)?;
+                let start = doc[..first].iter().rposition(|&b| b == b'\n')?;
+                Some((start, rfind(close)? + close.len()))
+            }
+            Format::Json => {
+                let open = b"\"items\": [";
+                Some((find(open)? + open.len(), rfind(b"\n  ]")?))
+            }
+        }
+    }
+
+    /// Writes the feed. A feed of more than `part` entries is rendered in
+    /// parts, on every core, and the parts' entries are spliced into one
+    /// document: memory stays that of a part, not of the whole archive,
+    /// and the bytes are those of a single render.
+    pub fn write<W: std::io::Write>(
+        self,
+        feed: &Feed,
+        mut out: W,
+        part: usize,
+    ) -> std::io::Result<W> {
+        if feed.entries.len() <= part {
+            out.write_all(&self.render(feed, &feed.entries)?)?;
+            return Ok(out);
+        }
+        let parts: Vec<&[Arc<Item>]> = feed.entries.chunks(part).collect();
+        let last = parts.len() - 1;
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let mut index = 0;
+        for round in parts.chunks(threads) {
+            let docs: Vec<std::io::Result<Vec<u8>>> = std::thread::scope(|s| {
+                let handles: Vec<_> = round
+                    .iter()
+                    .map(|p| s.spawn(move || self.render(feed, p)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().expect("rendering a feed does not panic"))
+                    .collect()
+            });
+            for doc in docs {
+                let doc = doc?;
+                let (start, end) = self.entries_span(&doc).ok_or_else(|| {
+                    std::io::Error::other("a rendered part of a feed has no entries (a bug)")
+                })?;
+                if index > 0 && self == Format::Json {
+                    out.write_all(b",")?;
+                }
+                match index {
+                    0 => out.write_all(&doc[..end])?,
+                    i if i == last => out.write_all(&doc[start..])?,
+                    _ => out.write_all(&doc[start..end])?,
+                }
+                index += 1;
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// The I/O error under a feed crate's error (a full disk must read as
 /// one), or the error's text.
 fn io_error(e: &(dyn std::error::Error + 'static)) -> std::io::Error {

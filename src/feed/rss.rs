@@ -13,6 +13,7 @@ use ::rss::extension::{Extension, ExtensionMap};
 use ::rss::{Category, Channel, Enclosure, Guid, Image, Item};
 use std::collections::BTreeMap;
 use std::io::{self, Write};
+use std::sync::Arc;
 
 pub const CONTENT_TYPE: &str = "application/rss+xml";
 
@@ -21,27 +22,33 @@ const NS_SLASH: &str = "http://purl.org/rss/1.0/modules/slash/";
 const NS_SY: &str = "http://purl.org/rss/1.0/modules/syndication/";
 const NS_FH: &str = "http://purl.org/syndication/history/1.0";
 const NS_ATOM: &str = "http://www.w3.org/2005/Atom";
+const NS_CONTENT: &str = "http://purl.org/rss/1.0/modules/content/";
+const NS_DC: &str = "http://purl.org/dc/elements/1.1/";
 
-/// Writes `feed` as RSS 2.0.
-pub fn write<W: Write>(feed: &Feed, out: W) -> io::Result<W> {
-    let channel = channel(feed);
-    let escaped = BestPracticeEscapes::new(out);
+/// Renders `feed`, with `entries` as its items, as an RSS 2.0 document.
+pub fn render(feed: &Feed, entries: &[Arc<super::Item>]) -> io::Result<Vec<u8>> {
+    let channel = channel(feed, entries);
+    let escaped = BestPracticeEscapes::new(Vec::with_capacity(entries.len() * 4096 + 4096));
     let escaped = channel
         .pretty_write_to(escaped, b' ', 2)
         .map_err(|e| super::io_error(&e))?;
     escaped.finish()
 }
 
-fn channel(feed: &Feed) -> Channel {
+fn channel(feed: &Feed, entries: &[Arc<super::Item>]) -> Channel {
     let config = feed.config;
     let site = &config.site;
     let tz = feed.tz();
     let mut namespaces = BTreeMap::new();
+    // Declared whether or not these entries use them, so that every part
+    // of a feed rendered in parts has the same root element.
     for (prefix, ns) in [
         ("media", NS_MEDIA),
         ("slash", NS_SLASH),
         ("sy", NS_SY),
         ("atom", NS_ATOM),
+        ("content", NS_CONTENT),
+        ("dc", NS_DC),
     ] {
         namespaces.insert(prefix.to_owned(), ns.to_owned());
     }
@@ -95,7 +102,7 @@ fn channel(feed: &Feed) -> Channel {
         }),
         namespaces,
         extensions,
-        items: feed.entries.iter().map(|i| item(feed, i)).collect(),
+        items: entries.iter().map(|i| item(feed, i)).collect(),
         ..Default::default()
     }
 }

@@ -9,4 +9,5 @@ mod atomic;
 mod cli;
 mod errors;
 mod hostile;
+mod parts;
 mod sample;

@@ -1,0 +1,40 @@
+//! Large feeds are rendered in parts and spliced: the bytes must be those
+//! of a single render, for every format and every part size.
+
+use matinale::content::load;
+use matinale::feed::select::FeedSelection;
+use matinale::feed::{FeedSet, Format};
+use matinale::Config;
+
+#[test]
+fn a_feed_written_in_parts_is_byte_identical_to_one_render() {
+    let site = crate::harness::Site::fixture("hostile");
+    let config = Config::load(&site.path("feed.toml")).unwrap();
+    let config = Config {
+        content: matinale::config::Content {
+            path: site.path("articles.jsonl"),
+            ..config.content.clone()
+        },
+        ..config
+    };
+    let now = chrono::DateTime::parse_from_rfc3339(crate::harness::SAMPLE_NOW)
+        .unwrap()
+        .to_utc();
+    let mut selection = FeedSelection::new(config.feeds.max_items, config.feeds.per_category);
+    let report = load(&config, now, &mut selection).unwrap();
+    assert!(report.problems.is_empty());
+    let set = FeedSet::build(&config, selection).unwrap();
+    let feed = &set.feeds[0];
+    assert_eq!(feed.entries.len(), 13);
+    for format in Format::ALL {
+        let whole = format.render(feed, &feed.entries).unwrap();
+        for part in [1, 2, 3, 5, 12, 13, 100] {
+            let spliced = format.write(feed, Vec::new(), part).unwrap();
+            assert_eq!(
+                String::from_utf8(spliced).unwrap(),
+                String::from_utf8(whole.clone()).unwrap(),
+                "{format:?} in parts of {part}"
+            );
+        }
+    }
+}
