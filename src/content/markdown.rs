@@ -5,7 +5,7 @@
 //! duplicate detection are the same on every machine.
 
 use super::raw::RawArticle;
-use super::{ArticleSink, Origin, PendingBody, Validator};
+use super::{check, ArticleSink, Body, Origin, Validator};
 use crate::config::line_of;
 use crate::error::Error;
 use std::path::{Path, PathBuf};
@@ -127,12 +127,13 @@ fn read_article(src: &str, origin: Origin, v: &mut Validator, sink: &mut dyn Art
         );
         return;
     }
-    let body = if body.trim().is_empty() {
-        PendingBody::None
-    } else {
-        PendingBody::Markdown(body.to_owned())
-    };
-    v.offer(raw, body, origin, &field_line, sink);
+    let has_body = !body.trim().is_empty();
+    let checked = check(raw, has_body, &origin, &field_line, v.tz());
+    v.admit(
+        checked,
+        || Ok(has_body.then(|| Body::Markdown(body.to_owned()))),
+        sink,
+    );
 }
 
 /// The key defined on a 1-based line of TOML, if any.

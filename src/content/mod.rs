@@ -141,6 +141,11 @@ pub trait ArticleSink {
     /// Whether this article could be kept. Asked before its body is
     /// decoded, so that bodies nobody needs cost nothing.
     fn wants(&self, article: &Article) -> bool;
+    /// Whether every article will be kept: bodies are then decoded
+    /// without asking.
+    fn wants_everything(&self) -> bool {
+        false
+    }
     fn accept(&mut self, article: Article);
 }
 
@@ -172,7 +177,8 @@ pub fn load(
     Ok(v.report)
 }
 
-/// Turns raw records into articles; remembers ids to refuse duplicates.
+/// Turns checked records into articles, in source order; remembers ids to
+/// refuse duplicates, and counts what it saw.
 pub struct Validator {
     tz: Tz,
     now: DateTime<Utc>,
@@ -180,11 +186,49 @@ pub struct Validator {
     pub report: LoadReport,
 }
 
-/// A record's body, decoded only when the sink wants the article.
-pub enum PendingBody<'a> {
-    None,
-    Markdown(String),
-    JsonHtml(&'a serde_json::value::RawValue),
+/// One record checked on its own, without knowing the others: the part of
+/// validation that loaders may run on several threads.
+#[derive(Debug)]
+pub enum Checked {
+    Draft,
+    Invalid {
+        problems: Vec<Problem>,
+        warnings: Vec<Problem>,
+    },
+    Valid {
+        article: Article,
+        warnings: Vec<Problem>,
+        /// Line to blame if the id turns out to be a duplicate.
+        id_line: usize,
+    },
+}
+
+impl Checked {
+    /// Moves every line number down by `lines` (records checked in a block
+    /// of a file know their line within the block only).
+    pub fn shift(&mut self, lines: usize) {
+        let shift_all = |ps: &mut Vec<Problem>| {
+            for p in ps {
+                p.line = p.line.map(|l| l + lines);
+            }
+        };
+        match self {
+            Checked::Draft => {}
+            Checked::Invalid { problems, warnings } => {
+                shift_all(problems);
+                shift_all(warnings);
+            }
+            Checked::Valid {
+                article,
+                warnings,
+                id_line,
+            } => {
+                article.origin.line += lines;
+                *id_line += lines;
+                shift_all(warnings);
+            }
+        }
+    }
 }
 
 impl Validator {
@@ -197,6 +241,10 @@ impl Validator {
         }
     }
 
+    pub fn tz(&self) -> Tz {
+        self.tz
+    }
+
     pub fn problem(&mut self, origin: &Origin, field: &str, message: impl Into<String>) {
         self.report.problems.push(Problem::new(
             &origin.path,
@@ -206,24 +254,32 @@ impl Validator {
         ));
     }
 
-    /// Validates one record and hands it to `sink`. `field_line` maps a
-    /// field name to its own line, where the source knows it.
-    pub fn offer<C>(
+    /// Takes a checked record in source order: refuses a duplicate id,
+    /// leaves scheduled articles out, and hands the article to `sink` if it
+    /// wants it, with the body from `body` (only then decoded).
+    pub fn admit(
         &mut self,
-        raw: RawArticle<C>,
-        body: PendingBody<'_>,
-        origin: Origin,
-        field_line: &dyn Fn(&str) -> Option<usize>,
+        checked: Checked,
+        body: impl FnOnce() -> Result<Option<Body>, String>,
         sink: &mut dyn ArticleSink,
     ) {
-        if raw.draft == Some(true) {
-            self.report.drafts += 1;
-            return;
-        }
-        let has_body = !matches!(body, PendingBody::None);
-        let Some(mut article) = self.article(raw, has_body, &origin, field_line) else {
-            return;
+        let (mut article, warnings, id_line) = match checked {
+            Checked::Draft => {
+                self.report.drafts += 1;
+                return;
+            }
+            Checked::Invalid { problems, warnings } => {
+                self.report.problems.extend(problems);
+                self.report.warnings.extend(warnings);
+                return;
+            }
+            Checked::Valid {
+                article,
+                warnings,
+                id_line,
+            } => (article, warnings, id_line),
         };
+        self.report.warnings.extend(warnings);
         if let Some(earlier) = self.seen.get(&article.id) {
             let msg = format!(
                 "`{}` is already the id of the article at {}:{}; ids must be unique",
@@ -231,11 +287,12 @@ impl Validator {
                 earlier.path.display(),
                 earlier.line
             );
-            let line = field_line("id").or_else(|| field_line("url"));
-            self.push_at(&origin, line, "id", msg);
+            self.report
+                .problems
+                .push(Problem::new(&article.origin.path, Some(id_line), "id", msg));
             return;
         }
-        self.seen.insert(article.id.clone(), origin.clone());
+        self.seen.insert(article.id.clone(), article.origin.clone());
         if article.published > self.now {
             self.report.scheduled += 1;
             return;
@@ -244,208 +301,206 @@ impl Validator {
         if !sink.wants(&article) {
             return;
         }
-        article.body = match body {
-            PendingBody::None => None,
-            PendingBody::Markdown(md) => Some(Body::Markdown(md)),
-            PendingBody::JsonHtml(raw) => match serde_json::from_str::<String>(raw.get()) {
-                Ok(h) => Some(Body::Html(h)),
-                Err(e) => {
-                    self.push_at(&origin, None, "content_html", format!("{e}"));
-                    return;
-                }
-            },
-        };
+        match body() {
+            Ok(b) => article.body = b,
+            Err(e) => {
+                let o = &article.origin;
+                self.report
+                    .problems
+                    .push(Problem::new(&o.path, Some(o.line), "content_html", e));
+                return;
+            }
+        }
         sink.accept(article);
     }
+}
 
-    fn push_at(
-        &mut self,
-        origin: &Origin,
-        line: Option<usize>,
-        field: &str,
-        msg: impl Into<String>,
-    ) {
-        self.report.problems.push(Problem::new(
-            &origin.path,
-            Some(line.unwrap_or(origin.line)),
-            field,
-            msg,
+/// Checks one record. `field_line` maps a field name to its own line, where
+/// the source knows it; `has_body` says whether the record has a body to
+/// take a missing summary from.
+pub fn check<C>(
+    raw: RawArticle<C>,
+    has_body: bool,
+    origin: &Origin,
+    field_line: &dyn Fn(&str) -> Option<usize>,
+    tz: Tz,
+) -> Checked {
+    if raw.draft == Some(true) {
+        return Checked::Draft;
+    }
+    let mut problems: Vec<(&'static str, String)> = Vec::new();
+    let mut removed: Vec<&'static str> = Vec::new();
+    let mut plain = |field: &'static str, s: &str| -> String {
+        if text::count_xml_illegal(s) > 0 && !removed.contains(&field) {
+            removed.push(field);
+        }
+        text::plain(s).into_owned()
+    };
+
+    let title = raw
+        .title
+        .as_deref()
+        .map(|t| plain("title", t))
+        .unwrap_or_default();
+    if title.is_empty() {
+        problems.push((
+            "title",
+            "missing or empty; expected the article's title".into(),
         ));
     }
-
-    fn article<C>(
-        &mut self,
-        raw: RawArticle<C>,
-        has_body: bool,
-        origin: &Origin,
-        field_line: &dyn Fn(&str) -> Option<usize>,
-    ) -> Option<Article> {
-        let mut problems: Vec<(&'static str, String)> = Vec::new();
-        let mut removed: Vec<&'static str> = Vec::new();
-        let mut plain = |field: &'static str, s: &str| -> String {
-            if text::count_xml_illegal(s) > 0 && !removed.contains(&field) {
-                removed.push(field);
-            }
-            text::plain(s).into_owned()
-        };
-
-        let title = raw
-            .title
-            .as_deref()
-            .map(|t| plain("title", t))
-            .unwrap_or_default();
-        if title.is_empty() {
+    let url = match raw.url.as_deref() {
+        None => {
             problems.push((
-                "title",
-                "missing or empty; expected the article's title".into(),
+                "url",
+                "missing; expected the absolute http(s) URL of the article page".into(),
             ));
+            None
         }
-        let url = match raw.url.as_deref() {
-            None => {
-                problems.push((
-                    "url",
-                    "missing; expected the absolute http(s) URL of the article page".into(),
-                ));
+        Some(u) => match Url::parse(u.trim()) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => {
+                Some(url)
+            }
+            _ => {
+                problems.push(("url", format!("`{u}` is not an absolute http(s) URL")));
                 None
             }
-            Some(u) => match Url::parse(u.trim()) {
-                Ok(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => {
-                    Some(url)
-                }
-                _ => {
-                    problems.push(("url", format!("`{u}` is not an absolute http(s) URL")));
-                    None
+        },
+    };
+    let published = match &raw.published {
+        None => {
+            problems.push((
+                "published",
+                "missing; expected an RFC 3339 date-time such as \"2026-11-26T07:00:00+01:00\""
+                    .into(),
+            ));
+            None
+        }
+        Some(d) => date::parse(&d.0, tz)
+            .map_err(|e| problems.push(("published", e)))
+            .ok(),
+    };
+    let updated = match &raw.updated {
+        None => None,
+        Some(d) => date::parse(&d.0, tz)
+            .map_err(|e| problems.push(("updated", e)))
+            .ok(),
+    };
+    let summary = raw
+        .summary
+        .as_deref()
+        .map(|s| plain("summary", s))
+        .filter(|s| !s.is_empty());
+    if summary.is_none() && !has_body {
+        problems.push((
+            "summary",
+            "missing, and there is no body to take the first paragraph from".into(),
+        ));
+    }
+    let mut authors = Vec::new();
+    for a in raw.authors.unwrap_or_default() {
+        let (name, email, author_url) = match a {
+            RawAuthor::Name(n) => (n, None, None),
+            RawAuthor::Full(p) => (p.name, p.email, p.url),
+        };
+        let name = plain("authors", &name);
+        if name.is_empty() {
+            problems.push(("authors", "an author has an empty name".into()));
+            continue;
+        }
+        let email = email.map(|e| e.trim().to_owned()).filter(|e| !e.is_empty());
+        if let Some(e) = &email {
+            if !is_plausible_email(e) {
+                problems.push(("authors", format!("`{e}` is not an email address")));
+            }
+        }
+        let author_url = author_url.and_then(|u| match absolute(url.as_ref(), &u) {
+            Some(u) => Some(u),
+            None => {
+                problems.push(("authors", format!("`{u}` is not an http(s) URL")));
+                None
+            }
+        });
+        authors.push(Author {
+            name,
+            email,
+            url: author_url,
+        });
+    }
+    let mut categories: Vec<String> = Vec::new();
+    for c in raw.categories.unwrap_or_default() {
+        let c = plain("categories", &c);
+        if !c.is_empty() && !categories.contains(&c) {
+            categories.push(c);
+        }
+    }
+    let image = raw.image.and_then(|i| {
+        let Some(img_url) = absolute(url.as_ref(), &i.url) else {
+            problems.push(("image", format!("`{}` is not an http(s) URL", i.url)));
+            return None;
+        };
+        let mime_type = i
+            .mime_type
+            .map(|t| t.trim().to_ascii_lowercase())
+            .filter(|t| !t.is_empty())
+            .or_else(|| mime_from_path(img_url.path()).map(str::to_owned));
+        Some(Image {
+            alt: plain("image", &i.alt),
+            url: img_url,
+            width: i.width,
+            height: i.height,
+            mime_type,
+            length: i.length,
+        })
+    });
+    let comments = raw.comments.and_then(|c| {
+        let curl = match c.url {
+            None => None,
+            Some(u) => match absolute(url.as_ref(), &u) {
+                Some(u) => Some(u),
+                None => {
+                    problems.push(("comments", format!("`{u}` is not an http(s) URL")));
+                    return None;
                 }
             },
         };
-        let published = match &raw.published {
-            None => {
-                problems.push((
-                    "published",
-                    "missing; expected an RFC 3339 date-time such as \"2026-11-26T07:00:00+01:00\""
-                        .into(),
-                ));
-                None
-            }
-            Some(d) => date::parse(&d.0, self.tz)
-                .map_err(|e| problems.push(("published", e)))
-                .ok(),
-        };
-        let updated = match &raw.updated {
-            None => None,
-            Some(d) => date::parse(&d.0, self.tz)
-                .map_err(|e| problems.push(("updated", e)))
-                .ok(),
-        };
-        let summary = raw
-            .summary
-            .as_deref()
-            .map(|s| plain("summary", s))
-            .filter(|s| !s.is_empty());
-        if summary.is_none() && !has_body {
-            problems.push((
-                "summary",
-                "missing, and there is no body to take the first paragraph from".into(),
-            ));
+        Some(Comments {
+            count: c.count,
+            url: curl,
+        })
+    });
+    let id = match raw.id.as_deref().map(str::trim) {
+        Some("") => {
+            problems.push(("id", "empty; leave it out to use the URL".into()));
+            None
         }
-        let mut authors = Vec::new();
-        for a in raw.authors.unwrap_or_default() {
-            let (name, email, author_url) = match a {
-                RawAuthor::Name(n) => (n, None, None),
-                RawAuthor::Full(p) => (p.name, p.email, p.url),
-            };
-            let name = plain("authors", &name);
-            if name.is_empty() {
-                problems.push(("authors", "an author has an empty name".into()));
-                continue;
-            }
-            let email = email.map(|e| e.trim().to_owned()).filter(|e| !e.is_empty());
-            if let Some(e) = &email {
-                if !is_plausible_email(e) {
-                    problems.push(("authors", format!("`{e}` is not an email address")));
-                }
-            }
-            let author_url = author_url.and_then(|u| match absolute(url.as_ref(), &u) {
-                Some(u) => Some(u),
-                None => {
-                    problems.push(("authors", format!("`{u}` is not an http(s) URL")));
-                    None
-                }
-            });
-            authors.push(Author {
-                name,
-                email,
-                url: author_url,
-            });
-        }
-        let mut categories: Vec<String> = Vec::new();
-        for c in raw.categories.unwrap_or_default() {
-            let c = plain("categories", &c);
-            if !c.is_empty() && !categories.contains(&c) {
-                categories.push(c);
-            }
-        }
-        let image = raw.image.and_then(|i| {
-            let Some(img_url) = absolute(url.as_ref(), &i.url) else {
-                problems.push(("image", format!("`{}` is not an http(s) URL", i.url)));
-                return None;
-            };
-            let mime_type = i
-                .mime_type
-                .map(|t| t.trim().to_ascii_lowercase())
-                .filter(|t| !t.is_empty())
-                .or_else(|| mime_from_path(img_url.path()).map(str::to_owned));
-            Some(Image {
-                alt: plain("image", &i.alt),
-                url: img_url,
-                width: i.width,
-                height: i.height,
-                mime_type,
-                length: i.length,
-            })
-        });
-        let comments = raw.comments.and_then(|c| {
-            let curl = match c.url {
-                None => None,
-                Some(u) => match absolute(url.as_ref(), &u) {
-                    Some(u) => Some(u),
-                    None => {
-                        problems.push(("comments", format!("`{u}` is not an http(s) URL")));
-                        return None;
-                    }
-                },
-            };
-            Some(Comments {
-                count: c.count,
-                url: curl,
-            })
-        });
-        let id = match raw.id.as_deref().map(str::trim) {
-            Some("") => {
-                problems.push(("id", "empty; leave it out to use the URL".into()));
-                None
-            }
-            Some(id) => Some(plain("id", id)),
-            None => url.as_ref().map(|u| u.to_string()),
-        };
+        Some(id) => Some(plain("id", id)),
+        None => url.as_ref().map(|u| u.to_string()),
+    };
 
-        for field in removed {
-            self.report.warnings.push(Problem::new(
+    let at = |field: &str| Some(field_line(field).unwrap_or(origin.line));
+    let warnings: Vec<Problem> = removed
+        .into_iter()
+        .map(|field| {
+            Problem::new(
                 &origin.path,
-                Some(field_line(field).unwrap_or(origin.line)),
+                at(field),
                 field,
                 "removed characters that XML 1.0 forbids",
-            ));
-        }
-        for (field, msg) in problems.iter() {
-            let line = field_line(field);
-            self.push_at(origin, line, field, msg.clone());
-        }
-        if !problems.is_empty() {
-            return None;
-        }
-        let (url, published, id) = (url?, published?, id?);
-        Some(Article {
+            )
+        })
+        .collect();
+    let (Some(url), Some(published), Some(id), true) = (url, published, id, problems.is_empty())
+    else {
+        return Checked::Invalid {
+            problems: problems
+                .into_iter()
+                .map(|(field, msg)| Problem::new(&origin.path, at(field), field, msg))
+                .collect(),
+            warnings,
+        };
+    };
+    Checked::Valid {
+        article: Article {
             origin: origin.clone(),
             id,
             title,
@@ -459,7 +514,11 @@ impl Validator {
             image,
             comments,
             featured: raw.featured.unwrap_or(false),
-        })
+        },
+        warnings,
+        id_line: field_line("id")
+            .or_else(|| field_line("url"))
+            .unwrap_or(origin.line),
     }
 }
 

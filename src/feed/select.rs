@@ -104,6 +104,10 @@ impl FeedSelection {
 }
 
 impl ArticleSink for FeedSelection {
+    fn wants_everything(&self) -> bool {
+        self.limit.is_none()
+    }
+
     fn wants(&self, a: &Article) -> bool {
         self.main.would_keep(a)
             || (self.per_category
