@@ -22,6 +22,9 @@ pub struct Written {
 }
 
 struct Staged {
+    /// Syncing the temporary file to disk, in the background while the
+    /// next output is rendered.
+    sync: Option<std::thread::JoinHandle<io::Result<()>>>,
     target: PathBuf,
     temp: PathBuf,
     bytes: u64,
@@ -74,6 +77,7 @@ impl Staging {
         let file = File::create(&temp).map_err(werr)?;
         // Registered before writing so that a failure below removes it.
         self.staged.push(Staged {
+            sync: None,
             target: target.to_path_buf(),
             temp: temp.clone(),
             bytes: 0,
@@ -82,13 +86,14 @@ impl Staging {
         let mut w = BufWriter::with_capacity(1 << 16, file);
         write(&mut w).map_err(werr)?;
         let file = w.into_inner().map_err(|e| werr(e.into_error()))?;
-        // Synced in `commit`, all together: by then the kernel has been
-        // writing this file back while the next one was rendered.
         let bytes = file.metadata().map_err(werr)?.len();
         let changed = !same_bytes(&temp, target, bytes);
         let last = self.staged.last_mut().expect("pushed above");
         last.bytes = bytes;
         last.changed = changed;
+        if changed {
+            last.sync = Some(std::thread::spawn(move || file.sync_all()));
+        }
         Ok(bytes)
     }
 
@@ -97,13 +102,15 @@ impl Staging {
     pub fn commit(mut self) -> Result<Vec<Written>, Error> {
         // Durable before visible: a crash after a rename must not leave a
         // target that is renamed but empty.
-        for s in self.staged.iter().filter(|s| s.changed) {
-            File::open(&s.temp)
-                .and_then(|f| f.sync_all())
-                .map_err(|source| Error::Write {
-                    path: s.target.clone(),
-                    source,
-                })?;
+        for s in &mut self.staged {
+            if let Some(sync) = s.sync.take() {
+                sync.join()
+                    .unwrap_or_else(|_| Err(io::Error::other("syncing panicked")))
+                    .map_err(|source| Error::Write {
+                        path: s.target.clone(),
+                        source,
+                    })?;
+            }
         }
         let staged = std::mem::take(&mut self.staged);
         let mut written = Vec::with_capacity(staged.len());
@@ -151,7 +158,10 @@ impl Staging {
 
 impl Drop for Staging {
     fn drop(&mut self) {
-        for s in &self.staged {
+        for s in &mut self.staged {
+            if let Some(sync) = s.sync.take() {
+                let _ = sync.join();
+            }
             let _ = fs::remove_file(&s.temp);
         }
     }

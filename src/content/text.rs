@@ -44,15 +44,28 @@ pub fn plain(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Whether `s` holds a character XML 1.0 forbids: a byte scan, since
+/// this runs over every body (a C0 control other than tab, CR, LF, or
+/// U+FFFE / U+FFFF, encoded EF BF BE / EF BF BF).
+pub fn has_xml_illegal(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.iter()
+        .any(|&c| c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r'))
+        || (b.contains(&0xEF) && (s.contains('\u{FFFE}') || s.contains('\u{FFFF}')))
+}
+
 /// How many characters of `s` XML 1.0 forbids.
 pub fn count_xml_illegal(s: &str) -> usize {
+    if !has_xml_illegal(s) {
+        return 0;
+    }
     s.chars().filter(|&c| !is_xml_char(c)).count()
 }
 
 /// `s` without the characters XML 1.0 forbids (for HTML bodies, whose
 /// whitespace is meaningful and kept).
 pub fn strip_xml_illegal(s: &str) -> Cow<'_, str> {
-    if s.chars().all(is_xml_char) {
+    if !has_xml_illegal(s) {
         Cow::Borrowed(s)
     } else {
         Cow::Owned(s.chars().filter(|&c| is_xml_char(c)).collect())
@@ -92,6 +105,16 @@ mod tests {
         );
         assert!(matches!(plain("déjà vu"), Cow::Borrowed(_)));
         assert_eq!(plain("Quoi\u{a0}?"), "Quoi\u{a0}?");
+    }
+
+    #[test]
+    fn illegal_characters_are_found_by_the_byte_scan() {
+        for s in ["a\u{0}", "\u{1f}", "x\u{FFFE}", "\u{FFFF}y", "\u{b}"] {
+            assert!(has_xml_illegal(s), "{s:?}");
+        }
+        for s in ["", "a\tb\r\n", "é ’ 🟣 \u{FFFD} \u{EFFF}"] {
+            assert!(!has_xml_illegal(s), "{s:?}");
+        }
     }
 
     #[test]

@@ -23,13 +23,13 @@ const NS_MEDIA: &str = "http://search.yahoo.com/mrss/";
 const NS_FH: &str = "http://purl.org/syndication/history/1.0";
 
 /// Renders `feed`, with `entries` as its entries, as an Atom 1.0 document.
-pub fn render(feed: &Feed, entries: &[Arc<super::Item>]) -> io::Result<Vec<u8>> {
+pub fn render(feed: &Feed, entries: &[Arc<super::Item>], buf: Vec<u8>) -> io::Result<Vec<u8>> {
     let atom = build(feed, entries);
     let config = WriteConfig {
         write_document_declaration: true,
         indent_size: Some(2),
     };
-    atom.write_with_config(Vec::with_capacity(entries.len() * 4096 + 4096), config)
+    atom.write_with_config(buf, config)
         .map_err(|e| super::io_error(&e))
 }
 

@@ -63,8 +63,7 @@ struct Item<'a> {
 }
 
 /// Renders `feed`, with `entries` as its items, as a JSON Feed 1.1 document.
-pub fn render(feed: &Feed, entries: &[Arc<super::Item>]) -> io::Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(entries.len() * 4096 + 4096);
+pub fn render(feed: &Feed, entries: &[Arc<super::Item>], mut out: Vec<u8>) -> io::Result<Vec<u8>> {
     let site = &feed.config.site;
     let tz = feed.tz();
     let date = |d: chrono::DateTime<chrono::Utc>| d.with_timezone(&tz).to_rfc3339();

@@ -314,10 +314,22 @@ impl Format {
 
     /// A whole document holding `entries`.
     pub fn render(self, feed: &Feed, entries: &[Arc<Item>]) -> std::io::Result<Vec<u8>> {
+        self.render_into(feed, entries, Vec::new())
+    }
+
+    /// [`Format::render`] into `buf` (cleared first), so that parts of a
+    /// large feed reuse their buffers instead of faulting in new pages.
+    fn render_into(
+        self,
+        feed: &Feed,
+        entries: &[Arc<Item>],
+        mut buf: Vec<u8>,
+    ) -> std::io::Result<Vec<u8>> {
+        buf.clear();
         match self {
-            Format::Rss => rss::render(feed, entries),
-            Format::Atom => atom::render(feed, entries),
-            Format::Json => json::render(feed, entries),
+            Format::Rss => rss::render(feed, entries, buf),
+            Format::Atom => atom::render(feed, entries, buf),
+            Format::Json => json::render(feed, entries, buf),
         }
     }
 
@@ -363,11 +375,15 @@ impl Format {
         let last = parts.len() - 1;
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         let mut index = 0;
+        let mut buffers: Vec<Vec<u8>> = Vec::new();
         for round in parts.chunks(threads) {
             let docs: Vec<std::io::Result<Vec<u8>>> = std::thread::scope(|s| {
                 let handles: Vec<_> = round
                     .iter()
-                    .map(|p| s.spawn(move || self.render(feed, p)))
+                    .map(|p| {
+                        let buf = buffers.pop().unwrap_or_default();
+                        s.spawn(move || self.render_into(feed, p, buf))
+                    })
                     .collect();
                 handles
                     .into_iter()
@@ -388,6 +404,7 @@ impl Format {
                     _ => out.write_all(&doc[start..end])?,
                 }
                 index += 1;
+                buffers.push(doc);
             }
         }
         Ok(out)
@@ -413,7 +430,9 @@ pub fn append_ctas(html: &mut String, ctas: &[Cta]) {
     let missing: Vec<&Cta> = ctas
         .iter()
         .filter(|c| {
-            !html.contains(escape_html(c.url.as_str()).as_ref()) && !html.contains(c.url.as_str())
+            let url = c.url.as_str();
+            let escaped = escape_html(url);
+            !html.contains(url) && (escaped == url || !html.contains(escaped.as_ref()))
         })
         .collect();
     if missing.is_empty() {

@@ -26,9 +26,9 @@ const NS_CONTENT: &str = "http://purl.org/rss/1.0/modules/content/";
 const NS_DC: &str = "http://purl.org/dc/elements/1.1/";
 
 /// Renders `feed`, with `entries` as its items, as an RSS 2.0 document.
-pub fn render(feed: &Feed, entries: &[Arc<super::Item>]) -> io::Result<Vec<u8>> {
+pub fn render(feed: &Feed, entries: &[Arc<super::Item>], buf: Vec<u8>) -> io::Result<Vec<u8>> {
     let channel = channel(feed, entries);
-    let escaped = BestPracticeEscapes::new(Vec::with_capacity(entries.len() * 4096 + 4096));
+    let escaped = BestPracticeEscapes::new(buf);
     let escaped = channel
         .pretty_write_to(escaped, b' ', 2)
         .map_err(|e| super::io_error(&e))?;
