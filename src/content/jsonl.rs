@@ -227,7 +227,7 @@ fn check_line(bytes: &[u8], at: usize, origin: &Origin, tz: Tz, decode: bool) ->
         return None;
     }
     let mut de = serde_json::Deserializer::from_str(text);
-    let parsed: Result<RawArticle<&RawValue>, _> = serde_path_to_error::deserialize(&mut de);
+    let parsed: Result<RawArticle<'_, &RawValue>, _> = serde_path_to_error::deserialize(&mut de);
     let raw = match parsed {
         Ok(r) => r,
         Err(e) => {

@@ -95,7 +95,7 @@ fn read_article(src: &str, origin: Origin, v: &mut Validator, sink: &mut dyn Art
     };
     // Line numbers inside the front matter are offset by the opening `+++`.
     let field_line = |field: &str| key_line(front, field).map(|l| l + 1);
-    let raw: RawArticle<String> = match toml::from_str(front) {
+    let raw: RawArticle<'_, String> = match toml::from_str(front) {
         Ok(r) => r,
         Err(e) => {
             let line = e.span().map(|s| line_of(front, s.start));

@@ -322,7 +322,7 @@ impl Validator {
 /// the source knows it; `has_body` says whether the record has a body to
 /// take a missing summary from.
 pub fn check<C>(
-    raw: RawArticle<C>,
+    raw: RawArticle<'_, C>,
     has_body: bool,
     origin: &Origin,
     field_line: &dyn Fn(&str) -> Option<usize>,

@@ -23,9 +23,7 @@ fn is_collapsible_space(c: char) -> bool {
 /// Plain text cleaned for any output: XML-illegal characters dropped,
 /// whitespace runs collapsed to one space, ends trimmed.
 pub fn plain(s: &str) -> Cow<'_, str> {
-    let clean = |c: char| is_xml_char(c) && (c == ' ' || !is_collapsible_space(c));
-    let has_double_space = s.as_bytes().windows(2).any(|w| w == b"  ");
-    if s.chars().all(clean) && !has_double_space && s.trim() == s {
+    if !needs_cleaning(s) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len());
@@ -52,6 +50,31 @@ pub fn has_xml_illegal(s: &str) -> bool {
     b.iter()
         .any(|&c| c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r'))
         || (b.contains(&0xEF) && (s.contains('\u{FFFE}') || s.contains('\u{FFFF}')))
+}
+
+/// Whether [`plain`] would change `s`: one pass over the bytes, since
+/// nearly every title and summary is already clean. Looks for C0 controls,
+/// doubled or edge spaces, and the encodings of U+0085, U+2028, U+2029,
+/// U+FFFE and U+FFFF.
+fn needs_cleaning(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.first() == Some(&b' ') || b.last() == Some(&b' ') {
+        return true;
+    }
+    let mut prev_space = false;
+    for (i, &c) in b.iter().enumerate() {
+        let next = |k: usize| b.get(i + k).copied();
+        match c {
+            0..=0x1F => return true,
+            b' ' if prev_space => return true,
+            0xC2 if next(1) == Some(0x85) => return true,
+            0xE2 if next(1) == Some(0x80) && matches!(next(2), Some(0xA8 | 0xA9)) => return true,
+            0xEF if next(1) == Some(0xBF) && matches!(next(2), Some(0xBE | 0xBF)) => return true,
+            _ => {}
+        }
+        prev_space = c == b' ';
+    }
+    false
 }
 
 /// How many characters of `s` XML 1.0 forbids.
@@ -105,6 +128,9 @@ mod tests {
         );
         assert!(matches!(plain("déjà vu"), Cow::Borrowed(_)));
         assert_eq!(plain("Quoi\u{a0}?"), "Quoi\u{a0}?");
+        for s in ["a\u{85}b", "a\u{2028}b", "a\u{2029}b", "a  b", " a", "a ", "a\u{FFFE}", "a\nb"] {
+            assert!(matches!(plain(s), Cow::Owned(_)), "{s:?}");
+        }
     }
 
     #[test]

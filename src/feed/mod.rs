@@ -358,15 +358,15 @@ impl Format {
     }
 
     /// Writes the feed. A feed of more than `part` entries is rendered in
-    /// parts, on every core, and the parts' entries are spliced into one
-    /// document: memory stays that of a part, not of the whole archive,
-    /// and the bytes are those of a single render.
-    pub fn write<W: std::io::Write>(
-        self,
-        feed: &Feed,
-        mut out: W,
-        part: usize,
-    ) -> std::io::Result<W> {
+    /// parts by one worker per core while this thread writes the finished
+    /// parts in order, splicing their entries into one document: memory
+    /// stays that of a few parts, not of the whole archive, and the bytes
+    /// are those of a single render.
+    pub fn write<W: std::io::Write>(self, feed: &Feed, mut out: W, part: usize) -> std::io::Result<W> {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::mpsc::sync_channel;
+        use std::sync::Mutex;
+
         if feed.entries.len() <= part {
             out.write_all(&self.render(feed, &feed.entries)?)?;
             return Ok(out);
@@ -374,27 +374,43 @@ impl Format {
         let parts: Vec<&[Arc<Item>]> = feed.entries.chunks(part).collect();
         let last = parts.len() - 1;
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let mut index = 0;
-        let mut buffers: Vec<Vec<u8>> = Vec::new();
-        for round in parts.chunks(threads) {
-            let docs: Vec<std::io::Result<Vec<u8>>> = std::thread::scope(|s| {
-                let handles: Vec<_> = round
-                    .iter()
-                    .map(|p| {
-                        let buf = buffers.pop().unwrap_or_default();
-                        s.spawn(move || self.render_into(feed, p, buf))
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().expect("rendering a feed does not panic"))
-                    .collect()
-            });
-            for doc in docs {
+        let next = AtomicUsize::new(0);
+        let spare: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
+        std::thread::scope(|s| -> std::io::Result<W> {
+            // Bounded: a worker waits when it is this far ahead of the writer.
+            let (done, finished) = sync_channel::<(usize, std::io::Result<Vec<u8>>)>(threads * 2);
+            for _ in 0..threads {
+                let done = done.clone();
+                let (parts, next, spare) = (&parts, &next, &spare);
+                s.spawn(move || loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= parts.len() {
+                        break;
+                    }
+                    let buf = spare.lock().map(|mut v| v.pop()).ok().flatten().unwrap_or_default();
+                    if done.send((i, self.render_into(feed, parts[i], buf))).is_err() {
+                        break;
+                    }
+                });
+            }
+            drop(done);
+            let mut waiting = BTreeMap::new();
+            let mut index = 0;
+            while index <= last {
+                let doc = match waiting.remove(&index) {
+                    Some(doc) => doc,
+                    None => match finished.recv() {
+                        Ok((i, doc)) => {
+                            waiting.insert(i, doc);
+                            continue;
+                        }
+                        Err(_) => return Err(std::io::Error::other("a feed part was lost (a bug)")),
+                    },
+                };
                 let doc = doc?;
-                let (start, end) = self.entries_span(&doc).ok_or_else(|| {
-                    std::io::Error::other("a rendered part of a feed has no entries (a bug)")
-                })?;
+                let (start, end) = self
+                    .entries_span(&doc)
+                    .ok_or_else(|| std::io::Error::other("a rendered part of a feed has no entries (a bug)"))?;
                 if index > 0 && self == Format::Json {
                     out.write_all(b",")?;
                 }
@@ -403,11 +419,13 @@ impl Format {
                     i if i == last => out.write_all(&doc[start..])?,
                     _ => out.write_all(&doc[start..end])?,
                 }
+                if let Ok(mut v) = spare.lock() {
+                    v.push(doc);
+                }
                 index += 1;
-                buffers.push(doc);
             }
-        }
-        Ok(out)
+            Ok(out)
+        })
     }
 }
 
