@@ -61,13 +61,20 @@ impl Problems {
     }
 }
 
+/// Problems listed in a message; a binary file fed as JSON Lines must not
+/// bury the terminal under a million lines.
+const SHOWN: usize = 200;
+
 impl fmt::Display for Problems {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, p) in self.0.iter().enumerate() {
+        for (i, p) in self.0.iter().take(SHOWN).enumerate() {
             if i > 0 {
                 writeln!(f)?;
             }
             write!(f, "{p}")?;
+        }
+        if self.0.len() > SHOWN {
+            write!(f, "\n… and {} more", self.0.len() - SHOWN)?;
         }
         Ok(())
     }
@@ -111,3 +118,21 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_lists_are_cut_with_a_count() {
+        let ps = Problems(
+            (1..=205)
+                .map(|l| Problem::new(Path::new("a.jsonl"), Some(l), "", "bad"))
+                .collect(),
+        );
+        let text = ps.to_string();
+        assert_eq!(text.lines().count(), 201);
+        assert!(text.starts_with("a.jsonl:1: bad\n"));
+        assert!(text.ends_with("a.jsonl:200: bad\n… and 5 more"));
+    }
+}

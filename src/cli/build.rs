@@ -1,6 +1,6 @@
 //! `matinale build` and `matinale feeds`.
 
-use super::{warn, Ctx};
+use super::{warn_all, Ctx};
 use crate::output::human_size;
 
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
@@ -10,9 +10,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
             lock.display()
         );
     })?;
-    for w in &report.warnings {
-        warn(w);
-    }
+    warn_all(&report.warnings);
     let l = &report.load;
     ctx.say(format!(
         "read {} article{} from {} ({} draft{}, {} scheduled after {}{})",

@@ -1,13 +1,11 @@
 //! `matinale check`: every problem of config and content, nothing written.
 
-use super::{warn, Ctx};
+use super::{warn_all, Ctx};
 
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     // Config problems already failed in `Config::load`.
     let report = crate::build::check(&ctx.config, ctx.now)?;
-    for w in &report.warnings {
-        warn(w);
-    }
+    warn_all(&report.warnings);
     let l = &report.load;
     ctx.say(format!(
         "ok: {} ({} articles, {} drafts, {} scheduled; {} feeds)",

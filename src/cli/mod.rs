@@ -85,9 +85,16 @@ impl Ctx {
     }
 }
 
-/// Warnings are printed even with `-q`: they are things to fix.
-fn warn(p: &crate::error::Problem) {
-    eprintln!("warning: {p}");
+/// Warnings are printed even with `-q`: they are things to fix. A long
+/// list is cut, with a count, like the problems of an error.
+fn warn_all(warnings: &[crate::error::Problem]) {
+    const SHOWN: usize = 200;
+    for p in warnings.iter().take(SHOWN) {
+        eprintln!("warning: {p}");
+    }
+    if warnings.len() > SHOWN {
+        eprintln!("warning: … and {} more", warnings.len() - SHOWN);
+    }
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {

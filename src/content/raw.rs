@@ -66,7 +66,8 @@ impl<'de: 'a, 'a> Deserialize<'de> for RawAuthor<'a> {
                 Ok(RawAuthor::Name(Cow::Owned(s.to_owned())))
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                RawPerson::deserialize(de::value::MapAccessDeserializer::new(map)).map(RawAuthor::Full)
+                RawPerson::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(RawAuthor::Full)
             }
         }
         d.deserialize_any(V)

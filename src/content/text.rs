@@ -128,7 +128,16 @@ mod tests {
         );
         assert!(matches!(plain("déjà vu"), Cow::Borrowed(_)));
         assert_eq!(plain("Quoi\u{a0}?"), "Quoi\u{a0}?");
-        for s in ["a\u{85}b", "a\u{2028}b", "a\u{2029}b", "a  b", " a", "a ", "a\u{FFFE}", "a\nb"] {
+        for s in [
+            "a\u{85}b",
+            "a\u{2028}b",
+            "a\u{2029}b",
+            "a  b",
+            " a",
+            "a ",
+            "a\u{FFFE}",
+            "a\nb",
+        ] {
             assert!(matches!(plain(s), Cow::Owned(_)), "{s:?}");
         }
     }

@@ -362,7 +362,12 @@ impl Format {
     /// parts in order, splicing their entries into one document: memory
     /// stays that of a few parts, not of the whole archive, and the bytes
     /// are those of a single render.
-    pub fn write<W: std::io::Write>(self, feed: &Feed, mut out: W, part: usize) -> std::io::Result<W> {
+    pub fn write<W: std::io::Write>(
+        self,
+        feed: &Feed,
+        mut out: W,
+        part: usize,
+    ) -> std::io::Result<W> {
         use std::sync::atomic::{AtomicUsize, Ordering};
         use std::sync::mpsc::sync_channel;
         use std::sync::Mutex;
@@ -387,8 +392,16 @@ impl Format {
                     if i >= parts.len() {
                         break;
                     }
-                    let buf = spare.lock().map(|mut v| v.pop()).ok().flatten().unwrap_or_default();
-                    if done.send((i, self.render_into(feed, parts[i], buf))).is_err() {
+                    let buf = spare
+                        .lock()
+                        .map(|mut v| v.pop())
+                        .ok()
+                        .flatten()
+                        .unwrap_or_default();
+                    if done
+                        .send((i, self.render_into(feed, parts[i], buf)))
+                        .is_err()
+                    {
                         break;
                     }
                 });
@@ -404,13 +417,15 @@ impl Format {
                             waiting.insert(i, doc);
                             continue;
                         }
-                        Err(_) => return Err(std::io::Error::other("a feed part was lost (a bug)")),
+                        Err(_) => {
+                            return Err(std::io::Error::other("a feed part was lost (a bug)"))
+                        }
                     },
                 };
                 let doc = doc?;
-                let (start, end) = self
-                    .entries_span(&doc)
-                    .ok_or_else(|| std::io::Error::other("a rendered part of a feed has no entries (a bug)"))?;
+                let (start, end) = self.entries_span(&doc).ok_or_else(|| {
+                    std::io::Error::other("a rendered part of a feed has no entries (a bug)")
+                })?;
                 if index > 0 && self == Format::Json {
                     out.write_all(b",")?;
                 }
