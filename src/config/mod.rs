@@ -26,6 +26,34 @@ pub struct Config {
     pub content: Content,
     pub feeds: Feeds,
     pub ctas: Vec<Cta>,
+    pub newsletter: Newsletter,
+}
+
+/// The morning newsletter (`[newsletter]`).
+#[derive(Debug, Clone)]
+pub struct Newsletter {
+    pub name: String,
+    /// Each edition's cutoff, in the site's time zone.
+    pub send_time: chrono::NaiveTime,
+    pub lookback_days: u32,
+    pub from: lettre::message::Mailbox,
+    pub reply_to: Option<lettre::message::Mailbox>,
+    /// MiniJinja template of the subject.
+    pub subject: String,
+    pub max_articles: usize,
+    pub category_order: Vec<String>,
+    /// The sending platform's merge tag for a subscriber's token.
+    pub token_placeholder: String,
+    /// MiniJinja template with `{{ token }}`.
+    pub unsubscribe_url: String,
+    pub unsubscribe_mailto: Option<lettre::Address>,
+    pub list_id: String,
+    pub postal_address: String,
+    /// UTM parameters added to article links; values are templates with
+    /// `{{ date }}`.
+    pub utm: std::collections::BTreeMap<String, String>,
+    /// Absolute (resolved against [`Config::root`]).
+    pub output_dir: PathBuf,
 }
 
 #[derive(Debug, Clone)]
@@ -270,6 +298,104 @@ impl Config {
             }
         }
 
+        let n = raw.newsletter;
+        let domain = site_url
+            .as_ref()
+            .and_then(|u| u.host_str())
+            .unwrap_or("localhost")
+            .to_owned();
+        let send_time_text = n.send_time.unwrap_or_else(|| "07:00".to_owned());
+        let send_time =
+            chrono::NaiveTime::parse_from_str(&send_time_text, "%H:%M").unwrap_or_else(|_| {
+                v.err(
+                    "newsletter",
+                    None,
+                    "send_time",
+                    format!("`{send_time_text}` is not a time; expected HH:MM such as \"07:00\""),
+                );
+                chrono::NaiveTime::MIN
+            });
+        let from_text = n.from.unwrap_or_else(|| {
+            format!(
+                "{} <newsletter@{domain}>",
+                title.replace(['<', '>', '"'], "")
+            )
+        });
+        let from = from_text.parse::<lettre::message::Mailbox>().unwrap_or_else(|e| {
+            v.err("newsletter", None, "from", format!("`{from_text}` is not an address ({e}); expected e.g. \"Site <newsletter@example.com>\""));
+            lettre::message::Mailbox::new(None, lettre::Address::new("newsletter", "localhost").expect("valid"))
+        });
+        let reply_to = match n.reply_to.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(r) => r
+                .parse::<lettre::message::Mailbox>()
+                .map_err(|e| {
+                    v.err(
+                        "newsletter",
+                        None,
+                        "reply_to",
+                        format!("`{r}` is not an address ({e})"),
+                    );
+                })
+                .ok(),
+        };
+        let unsubscribe_mailto = match n.unsubscribe_mailto.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(a) => a
+                .parse::<lettre::Address>()
+                .map_err(|e| {
+                    v.err(
+                        "newsletter",
+                        None,
+                        "unsubscribe_mailto",
+                        format!("`{a}` is not an address ({e})"),
+                    );
+                })
+                .ok(),
+        };
+        let unsubscribe_url = n.unsubscribe_url.unwrap_or_else(|| {
+            format!(
+                "{}newsletter/?unsubscribe={{{{ token }}}}",
+                site_url.as_ref().map_or("", |u| u.as_str())
+            )
+        });
+        if !unsubscribe_url.contains("token") {
+            v.err(
+                "newsletter",
+                None,
+                "unsubscribe_url",
+                "must contain `{{ token }}`, where each subscriber's token goes",
+            );
+        }
+        let max_articles = n.max_articles.unwrap_or(12);
+        if max_articles == 0 {
+            v.err("newsletter", None, "max_articles", "must be at least 1");
+        }
+        let newsletter = Newsletter {
+            name: n
+                .name
+                .map(|s| crate::content::text::plain(&s).into_owned())
+                .unwrap_or_else(|| title.clone()),
+            send_time,
+            lookback_days: n.lookback_days.unwrap_or(7).max(1),
+            from,
+            reply_to,
+            subject: n
+                .subject
+                .unwrap_or_else(|| "{{ name }} : {{ top.title }}".to_owned()),
+            max_articles,
+            category_order: n.category_order.unwrap_or_default(),
+            token_placeholder: n
+                .token_placeholder
+                .unwrap_or_else(|| "*|UNSUB_TOKEN|*".to_owned()),
+            unsubscribe_url,
+            unsubscribe_mailto,
+            list_id: n.list_id.unwrap_or_else(|| format!("newsletter.{domain}")),
+            postal_address: n.postal_address.unwrap_or_default(),
+            utm: n.utm.unwrap_or_default(),
+            output_dir: root.join(n.output_dir.unwrap_or_else(|| "out/newsletter".to_owned())),
+        };
+
         if !v.problems.is_empty() {
             return Err(Problems(v.problems).sorted());
         }
@@ -302,6 +428,7 @@ impl Config {
                 websub_hub,
             },
             ctas,
+            newsletter,
             root,
         })
     }
