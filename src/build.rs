@@ -11,6 +11,7 @@ use crate::feed::select::FeedSelection;
 use crate::feed::{self, FeedSet, Format, GOOGLE_NEWS_FEED_LIMIT, PART_SIZE};
 use crate::output::{RunLock, Staging, Written};
 use chrono::{DateTime, Utc};
+use std::io::Write;
 
 /// What a feeds build did.
 #[derive(Debug)]
@@ -77,6 +78,10 @@ pub fn feeds(
     waiting: impl FnOnce(&std::path::Path),
 ) -> Result<FeedsReport, Error> {
     let _lock = RunLock::acquire(&config.root.join(".matinale"), waiting)?;
+    feeds_locked(config, now)
+}
+
+fn feeds_locked(config: &Config, now: DateTime<Utc>) -> Result<FeedsReport, Error> {
     let (load, mut warnings, feeds) = plan(config, now, false)?;
     warnings.extend(load.warnings.iter().cloned());
     let out = &config.feeds.output_dir;
@@ -120,6 +125,169 @@ pub fn feeds(
             .iter()
             .map(|f| (f.dir.clone(), f.entries.len()))
             .collect(),
+        written,
+    })
+}
+
+/// What a newsletter run did.
+#[derive(Debug)]
+pub struct NewsletterReport {
+    pub date: chrono::NaiveDate,
+    pub outcome: Outcome,
+    pub warnings: Vec<Problem>,
+    pub written: Vec<Written>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// An edition was made (or a past one rebuilt).
+    Made {
+        articles: usize,
+        subject: String,
+        /// The cutoff is still to come: nothing was recorded.
+        preview: bool,
+        /// Rebuilt from the ledger.
+        past: bool,
+        /// Cut to titles only to stay under the size Gmail shows whole.
+        trimmed: bool,
+    },
+    /// No article to send.
+    NothingNew,
+}
+
+/// Builds the edition of `date` (default: the latest one due at `now`).
+pub fn newsletter(
+    config: &Config,
+    now: DateTime<Utc>,
+    date: Option<chrono::NaiveDate>,
+    waiting: impl FnOnce(&std::path::Path),
+) -> Result<NewsletterReport, Error> {
+    let _lock = RunLock::acquire(&config.root.join(".matinale"), waiting)?;
+    newsletter_locked(config, now, date, true)
+}
+
+/// Feeds, then the edition due: `matinale build`.
+pub fn all(
+    config: &Config,
+    now: DateTime<Utc>,
+    waiting: impl FnOnce(&std::path::Path),
+) -> Result<(FeedsReport, NewsletterReport), Error> {
+    let _lock = RunLock::acquire(&config.root.join(".matinale"), waiting)?;
+    let feeds = feeds_locked(config, now)?;
+    // The feeds already reported the content's problems and warnings.
+    let edition = newsletter_locked(config, now, None, false)?;
+    Ok((feeds, edition))
+}
+
+fn newsletter_locked(
+    config: &Config,
+    now: DateTime<Utc>,
+    date: Option<chrono::NaiveDate>,
+    report_content: bool,
+) -> Result<NewsletterReport, Error> {
+    use crate::newsletter::{self, ledger, render, Window};
+    let templates = crate::templates::Templates::load(&config.root.join("templates"))?;
+    let n = &config.newsletter;
+    let ledger_path = n.output_dir.join(ledger::FILE_NAME);
+    let mut ledger = match std::fs::read_to_string(&ledger_path) {
+        Ok(text) => ledger::Ledger::parse(&text).map_err(|e| Error::Invalid {
+            problems: Problems(vec![Problem::new(&ledger_path, None, "", e)]),
+        })?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => ledger::Ledger::default(),
+        Err(source) => {
+            return Err(Error::ReadContent {
+                path: ledger_path,
+                source,
+            })
+        }
+    };
+    let date = date.unwrap_or_else(|| newsletter::latest_due(config, now));
+    let cutoff = newsletter::cutoff(config, date);
+    let preview = cutoff > now;
+    let window = newsletter::window(config, &ledger, date).map_err(|r| Error::Invalid {
+        problems: Problems(vec![Problem::new(&ledger_path, None, "", r.to_string())]),
+    })?;
+    let past = matches!(window, Window::Past { .. });
+    let mut sink = newsletter::EditionArticles::new(window.clone(), &ledger);
+    let load = content::load(config, now, &mut sink)?;
+    if !load.problems.is_empty() && config.content.on_invalid != OnInvalid::Skip {
+        return Err(Error::Invalid {
+            problems: Problems(load.problems).sorted(),
+        });
+    }
+    let mut warnings = Vec::new();
+    if report_content {
+        warnings.extend(load.problems);
+        warnings.extend(load.warnings);
+    }
+    let articles = match &window {
+        Window::Past { ids } => newsletter::in_ledger_order(ids, sink.articles),
+        Window::New { .. } => sink.articles,
+    };
+    let Some(layout) = newsletter::layout(config, articles) else {
+        return Ok(NewsletterReport {
+            date,
+            outcome: Outcome::NothingNew,
+            warnings,
+            written: Vec::new(),
+        });
+    };
+    let master = render::render(
+        config,
+        &templates,
+        date,
+        &layout,
+        &render::Recipient::Platform,
+    )?;
+    let web = render::render(config, &templates, date, &layout, &render::Recipient::Web)?;
+    let eml = render::message(
+        config,
+        date,
+        cutoff,
+        &master,
+        &render::Recipient::Platform,
+        &templates,
+    )?;
+    if master.trimmed {
+        warnings.push(Problem::new(
+            &n.output_dir.join(format!("{date}.html")),
+            None,
+            "",
+            "over 80 KB of HTML: the sections were cut to titles only (Gmail clips longer messages)",
+        ));
+    }
+    let mut staging = Staging::new();
+    let out = &n.output_dir;
+    staging.write(&out.join(format!("{date}.html")), |w| {
+        w.write_all(master.html.as_bytes())
+    })?;
+    staging.write(&out.join(format!("{date}.txt")), |w| {
+        w.write_all(master.text.as_bytes())
+    })?;
+    staging.write(&out.join(format!("{date}.eml")), |w| w.write_all(&eml))?;
+    staging.write(
+        &config.feeds.output_dir.join(render::web_copy_path(date)),
+        |w| w.write_all(web.html.as_bytes()),
+    )?;
+    if !past && !preview {
+        ledger.editions.push(ledger::Entry {
+            date,
+            cutoff,
+            articles: layout.ids(),
+        });
+        staging.write(&ledger_path, |w| w.write_all(ledger.to_json().as_bytes()))?;
+    }
+    let written = staging.commit()?;
+    Ok(NewsletterReport {
+        date,
+        outcome: Outcome::Made {
+            articles: layout.len(),
+            subject: master.subject,
+            preview,
+            past,
+            trimmed: master.trimmed,
+        },
+        warnings,
         written,
     })
 }

@@ -17,6 +17,7 @@ pub mod error;
 pub mod feed;
 pub mod newsletter;
 pub mod output;
+pub mod templates;
 
 pub use config::Config;
 pub use error::{Error, Problem, Problems};

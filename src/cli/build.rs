@@ -3,13 +3,22 @@
 use super::{warn_all, Ctx};
 use crate::output::human_size;
 
+/// `matinale build`: feeds, then the edition due.
+pub fn run_all(ctx: &Ctx) -> anyhow::Result<()> {
+    let (feeds, edition) = crate::build::all(&ctx.config, ctx.now, super::waiting)?;
+    print(ctx, &feeds);
+    super::newsletter::print(ctx, &edition);
+    Ok(())
+}
+
+/// `matinale feeds`.
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
-    let report = crate::build::feeds(&ctx.config, ctx.now, |lock| {
-        eprintln!(
-            "waiting for another matinale run on this site to finish (lock {})",
-            lock.display()
-        );
-    })?;
+    let report = crate::build::feeds(&ctx.config, ctx.now, super::waiting)?;
+    print(ctx, &report);
+    Ok(())
+}
+
+fn print(ctx: &Ctx, report: &crate::build::FeedsReport) {
     warn_all(&report.warnings);
     let l = &report.load;
     ctx.say(format!(
@@ -70,7 +79,6 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
         report.written.len(),
         report.written.len() - changed
     ));
-    Ok(())
 }
 
 fn plural(n: usize) -> &'static str {

@@ -6,6 +6,7 @@
 
 mod build;
 mod check;
+mod newsletter;
 
 use crate::config::Config;
 use anyhow::Context;
@@ -49,12 +50,20 @@ pub struct Args {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Build everything: the feeds (the newsletter edition joins later).
+    /// Build everything: the feeds and the newsletter edition due.
     Build,
     /// Build the feeds only: RSS, Atom, JSON Feed, and one set per category.
     Feeds,
     /// Validate config and content, list every problem; write nothing.
     Check,
+    /// Build one newsletter edition: HTML, text and .eml in
+    /// [newsletter] output_dir, and a web copy under the feeds' folder.
+    Newsletter {
+        /// The edition's date (YYYY-MM-DD); default: the latest one due.
+        /// A date whose send time is still to come gives a preview.
+        #[arg(long, value_name = "D")]
+        date: Option<chrono::NaiveDate>,
+    },
 }
 
 fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
@@ -85,6 +94,14 @@ impl Ctx {
     }
 }
 
+/// Said once when another run holds the site's lock.
+fn waiting(lock: &std::path::Path) {
+    eprintln!(
+        "waiting for another matinale run on this site to finish (lock {})",
+        lock.display()
+    );
+}
+
 /// Warnings are printed even with `-q`: they are things to fix. A long
 /// list is cut, with a count, like the problems of an error.
 fn warn_all(warnings: &[crate::error::Problem]) {
@@ -107,8 +124,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         verbose: args.verbose,
     };
     match args.command {
-        Command::Build | Command::Feeds => build::run(&ctx),
+        Command::Build => build::run_all(&ctx),
+        Command::Feeds => build::run(&ctx),
         Command::Check => check::run(&ctx),
+        Command::Newsletter { date } => newsletter::run(&ctx, date),
     }
 }
 

@@ -8,6 +8,7 @@
 //! remembers.
 
 pub mod ledger;
+pub mod render;
 
 use crate::config::Config;
 use crate::content::{Article, ArticleSink};

@@ -9,5 +9,6 @@ mod atomic;
 mod cli;
 mod errors;
 mod hostile;
+mod newsletter;
 mod parts;
 mod sample;

@@ -24,8 +24,20 @@ fn build_writes_every_feed_and_says_so() {
             expected.push(format!("category/{slug}/{f}"));
         }
     }
+    expected.push("newsletter/2026-11-26.html".to_owned());
     expected.sort();
     assert_eq!(site.files("public"), expected);
+    let mut out = site.files("out/newsletter");
+    out.sort();
+    assert_eq!(
+        out,
+        vec![
+            "2026-11-26.eml",
+            "2026-11-26.html",
+            "2026-11-26.txt",
+            "ledger.json"
+        ]
+    );
 }
 
 #[test]

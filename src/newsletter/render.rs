@@ -1,0 +1,435 @@
+//! An edition as an email: subject, HTML (CSS inlined) and text parts, and
+//! the MIME message with the list headers mailbox providers require.
+//!
+//! Pure: templates come in loaded, the date and the articles come in
+//! decided; the same edition always gives the same bytes (Date is the
+//! edition's cutoff, the Message-ID and MIME boundary derive from it).
+
+use super::Layout;
+use crate::config::Config;
+use crate::content::Article;
+use crate::error::{Error, Problem, Problems};
+use crate::templates::Templates;
+use chrono::{DateTime, NaiveDate, Utc};
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Gmail clips a message at about 102 KB of source; stay well under.
+pub const HTML_LIMIT: usize = 80 * 1024;
+
+/// Who a rendering is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recipient {
+    /// The master copy for the sending platform: the token is its merge tag.
+    Platform,
+    /// The web copy: no personal link.
+    Web,
+    /// A test send to this address.
+    Test(String),
+}
+
+/// One rendered edition.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub subject: String,
+    pub html: String,
+    pub text: String,
+    /// The edition had to be cut to titles only to stay under [`HTML_LIMIT`].
+    pub trimmed: bool,
+}
+
+#[derive(Serialize)]
+struct ArticleCtx {
+    title: String,
+    url: String,
+    summary: String,
+    category: String,
+    authors: String,
+    time: String,
+    image: Option<ImageCtx>,
+}
+
+#[derive(Serialize)]
+struct ImageCtx {
+    url: String,
+    alt: String,
+    width: u32,
+    height: u32,
+}
+
+#[derive(Serialize)]
+struct Link {
+    title: String,
+    url: String,
+}
+
+/// The long date in the site's language, e.g. «jeudi 26 novembre 2026».
+pub fn long_date(config: &Config, date: NaiveDate) -> String {
+    let tag = config.site.language.replace('-', "_");
+    let locale = chrono::Locale::try_from(tag.as_str())
+        .or_else(|_| chrono::Locale::try_from(tag.split('_').next().unwrap_or("en")))
+        .unwrap_or(chrono::Locale::POSIX);
+    date.format_localized("%A %-d %B %Y", locale).to_string()
+}
+
+fn utm_url(config: &Config, a: &Article, date: NaiveDate) -> String {
+    let mut url = a.url.clone();
+    if !config.newsletter.utm.is_empty() {
+        let mut pairs = url.query_pairs_mut();
+        for (k, v) in &config.newsletter.utm {
+            pairs.append_pair(
+                &format!("utm_{k}"),
+                &v.replace("{{ date }}", &date.to_string()),
+            );
+        }
+    }
+    url.to_string()
+}
+
+fn article_ctx(config: &Config, a: &Article, date: NaiveDate) -> ArticleCtx {
+    ArticleCtx {
+        title: a.title.clone(),
+        url: utm_url(config, a, date),
+        summary: a.summary.clone().unwrap_or_default(),
+        category: a.categories.first().cloned().unwrap_or_default(),
+        authors: a
+            .authors
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        time: a
+            .published
+            .with_timezone(&config.site.timezone)
+            .format("%H:%M")
+            .to_string(),
+        image: a.image.as_ref().map(|i| ImageCtx {
+            url: i.url.to_string(),
+            alt: i.alt.clone(),
+            // Width and height are required on every image of the email;
+            // without them, assume the usual 16:9 of a news photo.
+            width: i.width.unwrap_or(1200),
+            height: i.height.unwrap_or_else(|| i.width.unwrap_or(1200) * 9 / 16),
+        }),
+    }
+}
+
+/// The web copy of an edition, under the feeds' output folder.
+pub fn web_copy_path(date: NaiveDate) -> String {
+    format!("newsletter/{date}.html")
+}
+
+/// The unsubscribe link for a recipient.
+pub fn unsubscribe_url(
+    config: &Config,
+    templates: &Templates,
+    to: &Recipient,
+) -> Result<String, Error> {
+    let token = match to {
+        Recipient::Platform => config.newsletter.token_placeholder.clone(),
+        Recipient::Web => return Ok(newsletter_page(config)),
+        Recipient::Test(addr) => format!("test-{:016x}", fnv1a64(addr.as_bytes())),
+    };
+    let env = minijinja::Environment::new();
+    env.render_str(
+        &config.newsletter.unsubscribe_url,
+        minijinja::context! { token => token },
+    )
+    .map_err(|e| templates.invalid("feed.toml [newsletter] unsubscribe_url", &e))
+}
+
+/// Where the web copy's unsubscribe link goes: the newsletter's call to
+/// action when there is one, else the subscribe page.
+fn newsletter_page(config: &Config) -> String {
+    config
+        .ctas
+        .iter()
+        .find(|c| c.id == "newsletter")
+        .map(|c| c.url.to_string())
+        .unwrap_or_else(|| {
+            config
+                .feeds
+                .base_url
+                .join(&config.site.subscribe_path)
+                .map(|u| u.to_string())
+                .unwrap_or_else(|_| config.site.url.to_string())
+        })
+}
+
+fn fnv1a64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Renders the edition of `date` for `to`.
+pub fn render(
+    config: &Config,
+    templates: &Templates,
+    date: NaiveDate,
+    layout: &Layout,
+    to: &Recipient,
+) -> Result<Rendered, Error> {
+    let first = render_once(config, templates, date, layout, to, false)?;
+    if first.html.len() <= HTML_LIMIT {
+        return Ok(first);
+    }
+    let mut cut = render_once(config, templates, date, layout, to, true)?;
+    cut.trimmed = true;
+    Ok(cut)
+}
+
+fn render_once(
+    config: &Config,
+    templates: &Templates,
+    date: NaiveDate,
+    layout: &Layout,
+    to: &Recipient,
+    titles_only: bool,
+) -> Result<Rendered, Error> {
+    let n = &config.newsletter;
+    let labels = labels(config, templates)?;
+    let date_long = long_date(config, date);
+    let top = article_ctx(config, &layout.top, date);
+    let (sections, mut also): (Vec<(String, Vec<ArticleCtx>)>, Vec<Link>) = if titles_only {
+        let also = layout
+            .sections
+            .iter()
+            .flat_map(|(_, v)| v.iter())
+            .map(|a| Link {
+                title: a.title.clone(),
+                url: utm_url(config, a, date),
+            })
+            .collect();
+        (Vec::new(), also)
+    } else {
+        let sections = layout
+            .sections
+            .iter()
+            .map(|(name, v)| {
+                (
+                    name.clone(),
+                    v.iter().map(|a| article_ctx(config, a, date)).collect(),
+                )
+            })
+            .collect();
+        (sections, Vec::new())
+    };
+    also.extend(layout.also.iter().map(|a| Link {
+        title: a.title.clone(),
+        url: utm_url(config, a, date),
+    }));
+    let sections: Vec<BTreeMap<&str, minijinja::Value>> = sections
+        .into_iter()
+        .map(|(name, articles)| {
+            BTreeMap::from([
+                ("name", minijinja::Value::from(name)),
+                (
+                    "articles",
+                    minijinja::Value::from(minijinja::value::Serde(&articles)),
+                ),
+            ])
+        })
+        .collect();
+    let view_in_browser = config
+        .feeds
+        .base_url
+        .join(&web_copy_path(date))
+        .map(|u| u.to_string())
+        .unwrap_or_default();
+    let ctas: Vec<BTreeMap<&str, String>> = config
+        .ctas
+        .iter()
+        .map(|c| {
+            BTreeMap::from([
+                ("id", c.id.clone()),
+                ("text", c.text.clone()),
+                ("label", c.label.clone().unwrap_or_else(|| c.text.clone())),
+                ("url", c.url.to_string()),
+            ])
+        })
+        .collect();
+    let count = layout.len();
+    let subject_env = minijinja::Environment::new();
+    let mut subject = subject_env
+        .render_str(
+            &n.subject,
+            minijinja::context! {
+                name => n.name.clone(), date => date.to_string(), date_long => date_long.clone(),
+                top => minijinja::Value::from(minijinja::value::Serde(&top)), count => count,
+            },
+        )
+        .map_err(|e| templates.invalid("feed.toml [newsletter] subject", &e))?;
+    subject = crate::content::text::plain(&subject).into_owned();
+    if let Recipient::Test(_) = to {
+        subject = format!("[TEST] {subject}");
+    }
+    let ctx = minijinja::context! {
+        site => minijinja::context! {
+            title => config.site.title.clone(), url => config.site.url.to_string(),
+            language => config.site.language.clone(), logo => config.site.logo.as_ref().map(|u| u.to_string()),
+        },
+        newsletter => minijinja::context! { name => n.name.clone(), postal_address => n.postal_address.clone() },
+        edition => minijinja::context! { date => date.to_string(), date_long => date_long, count => count },
+        subject => subject.clone(),
+        preheader => top.summary.clone(),
+        labels => labels,
+        top => minijinja::Value::from(minijinja::value::Serde(&top)),
+        sections => sections,
+        also => minijinja::Value::from(minijinja::value::Serde(&also)),
+        ctas => ctas,
+        links => minijinja::context! {
+            view_in_browser => view_in_browser,
+            unsubscribe => unsubscribe_url(config, templates, to)?,
+        },
+    };
+    let env = templates.environment()?;
+    let render = |name: &str| {
+        env.get_template(name)
+            .and_then(|t| t.render(&ctx))
+            .map_err(|e| templates.invalid(name, &e))
+    };
+    let raw_html = render("newsletter.html.j2")?;
+    let text = render("newsletter.txt.j2")?;
+    let inliner = css_inline::CSSInliner::options()
+        .keep_at_rules(true)
+        .load_remote_stylesheets(false)
+        .build();
+    let html = inliner.inline(&raw_html).map_err(|e| Error::Invalid {
+        problems: Problems(vec![Problem::new(
+            std::path::Path::new("newsletter.html.j2"),
+            None,
+            "",
+            format!("the rendered HTML cannot be inlined: {e}"),
+        )]),
+    })?;
+    Ok(Rendered {
+        subject,
+        html,
+        text: normalize_text(&text),
+        trimmed: false,
+    })
+}
+
+/// CRLF-free text with one final newline and no trailing spaces.
+fn normalize_text(text: &str) -> String {
+    let mut out: String = text
+        .lines()
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join("\n");
+    while out.ends_with('\n') {
+        out.pop();
+    }
+    out.push('\n');
+    out
+}
+
+fn labels(config: &Config, templates: &Templates) -> Result<BTreeMap<String, String>, Error> {
+    let table: BTreeMap<String, BTreeMap<String, String>> =
+        toml::from_str(templates.source("labels.toml")).map_err(|e| Error::Invalid {
+            problems: Problems(vec![Problem::new(
+                std::path::Path::new("templates/labels.toml"),
+                None,
+                "",
+                e.message().to_owned(),
+            )]),
+        })?;
+    let lang = config
+        .site
+        .language
+        .split('-')
+        .next()
+        .unwrap_or("en")
+        .to_ascii_lowercase();
+    Ok(table
+        .get(&lang)
+        .or_else(|| table.get("en"))
+        .cloned()
+        .unwrap_or_default())
+}
+
+/// The edition as a MIME message (multipart/alternative: text, then HTML).
+pub fn message(
+    config: &Config,
+    date: NaiveDate,
+    cutoff: DateTime<Utc>,
+    rendered: &Rendered,
+    to: &Recipient,
+    templates: &Templates,
+) -> Result<Vec<u8>, Error> {
+    let n = &config.newsletter;
+    let domain = config.site.domain();
+    let to_box: Mailbox = match to {
+        Recipient::Test(addr) => addr.parse().map_err(|e| bad_address(addr, e))?,
+        _ => n.from.clone(),
+    };
+    let id_part = match to {
+        Recipient::Test(addr) => format!("test-{:016x}", fnv1a64(addr.as_bytes())),
+        _ => "edition".to_owned(),
+    };
+    let message_id = format!(
+        "<{date}.{id_part}.{}@{domain}>",
+        n.list_id.replace(['<', '>', '@', ' '], "")
+    );
+    let unsubscribe = unsubscribe_url(config, templates, to)?;
+    let mut list_unsubscribe = format!("<{unsubscribe}>");
+    if let Some(mailto) = &n.unsubscribe_mailto {
+        list_unsubscribe.push_str(&format!(", <mailto:{mailto}?subject=unsubscribe>"));
+    }
+    let header = |name: &'static str, value: String| {
+        HeaderValue::new(HeaderName::new_from_ascii_str(name), value)
+    };
+    let mut builder = lettre::Message::builder()
+        .from(n.from.clone())
+        .to(to_box)
+        .subject(rendered.subject.clone())
+        .date(std::time::SystemTime::from(cutoff))
+        .message_id(Some(message_id))
+        .raw_header(header(
+            "List-Id",
+            format!("\"{}\" <{}>", n.name.replace(['"', '\\'], ""), n.list_id),
+        ))
+        .raw_header(header("List-Unsubscribe", list_unsubscribe))
+        .raw_header(header(
+            "List-Unsubscribe-Post",
+            "List-Unsubscribe=One-Click".to_owned(),
+        ));
+    if let Some(r) = &n.reply_to {
+        builder = builder.reply_to(r.clone());
+    }
+    let body = MultiPart::alternative()
+        .boundary(format!("matinale-{date}-alternative"))
+        .singlepart(
+            SinglePart::builder()
+                .header(ContentType::TEXT_PLAIN)
+                .body(rendered.text.clone()),
+        )
+        .singlepart(
+            SinglePart::builder()
+                .header(ContentType::TEXT_HTML)
+                .body(rendered.html.clone()),
+        );
+    let message = builder.multipart(body).map_err(|e| Error::Invalid {
+        problems: Problems(vec![Problem::new(
+            &config.path,
+            None,
+            "newsletter",
+            format!("cannot build the message: {e}"),
+        )]),
+    })?;
+    Ok(message.formatted())
+}
+
+fn bad_address(addr: &str, e: impl std::fmt::Display) -> Error {
+    Error::Invalid {
+        problems: Problems(vec![Problem::new(
+            std::path::Path::new("--to"),
+            None,
+            "",
+            format!("`{addr}` is not an email address ({e})"),
+        )]),
+    }
+}
