@@ -6,14 +6,7 @@ use crate::harness::Site;
 fn a_failed_build_leaves_previous_outputs_untouched() {
     let site = Site::sample();
     site.ok(&["build"]);
-    let before: Vec<(String, Vec<u8>)> = site
-        .files("public")
-        .into_iter()
-        .map(|f| {
-            let bytes = std::fs::read(site.path(&format!("public/{f}"))).unwrap();
-            (f, bytes)
-        })
-        .collect();
+    let before = (site.contents("public"), site.contents("out/newsletter"));
     // A new article, and a broken one: the build must write nothing.
     site.write(
         "content/zz-new.md",
@@ -29,14 +22,8 @@ fn a_failed_build_leaves_previous_outputs_untouched() {
          content/zz-broken.md:1: summary: missing, and there is no body to take the first paragraph from\n\
          content/zz-broken.md:1: url: missing; expected the absolute http(s) URL of the article page\n"
     );
-    let after: Vec<(String, Vec<u8>)> = site
-        .files("public")
-        .into_iter()
-        .map(|f| {
-            let bytes = std::fs::read(site.path(&format!("public/{f}"))).unwrap();
-            (f, bytes)
-        })
-        .collect();
+    let after = (site.contents("public"), site.contents("out/newsletter"));
+    assert_eq!(before.1.len(), 4, "an edition was made");
     assert_eq!(before, after);
 }
 

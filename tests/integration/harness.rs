@@ -91,6 +91,17 @@ impl Site {
         r
     }
 
+    /// Every file under `rel` with its bytes, sorted by path.
+    pub fn contents(&self, rel: &str) -> Vec<(String, Vec<u8>)> {
+        self.files(rel)
+            .into_iter()
+            .map(|f| {
+                let bytes = std::fs::read(self.path(rel).join(&f)).unwrap();
+                (f, bytes)
+            })
+            .collect()
+    }
+
     /// Every file under `rel`, relative, sorted.
     pub fn files(&self, rel: &str) -> Vec<String> {
         let mut out = Vec::new();
