@@ -179,17 +179,29 @@ pub fn all(
     Ok((feeds, edition))
 }
 
-fn newsletter_locked(
+/// An edition decided, before it is written.
+struct EditionPlan {
+    date: chrono::NaiveDate,
+    cutoff: DateTime<Utc>,
+    preview: bool,
+    past: bool,
+    layout: Option<crate::newsletter::Layout>,
+    warnings: Vec<Problem>,
+    ledger: crate::newsletter::ledger::Ledger,
+    ledger_path: std::path::PathBuf,
+    templates: crate::templates::Templates,
+}
+
+fn plan_edition(
     config: &Config,
     now: DateTime<Utc>,
     date: Option<chrono::NaiveDate>,
     report_content: bool,
-) -> Result<NewsletterReport, Error> {
-    use crate::newsletter::{self, ledger, render, Window};
+) -> Result<EditionPlan, Error> {
+    use crate::newsletter::{self, ledger, Window};
     let templates = crate::templates::Templates::load(&config.root.join("templates"))?;
-    let n = &config.newsletter;
-    let ledger_path = n.output_dir.join(ledger::FILE_NAME);
-    let mut ledger = match std::fs::read_to_string(&ledger_path) {
+    let ledger_path = config.newsletter.output_dir.join(ledger::FILE_NAME);
+    let ledger = match std::fs::read_to_string(&ledger_path) {
         Ok(text) => ledger::Ledger::parse(&text).map_err(|e| Error::Invalid {
             problems: Problems(vec![Problem::new(&ledger_path, None, "", e)]),
         })?,
@@ -203,7 +215,6 @@ fn newsletter_locked(
     };
     let date = date.unwrap_or_else(|| newsletter::latest_due(config, now));
     let cutoff = newsletter::cutoff(config, date);
-    let preview = cutoff > now;
     let window = newsletter::window(config, &ledger, date).map_err(|r| Error::Invalid {
         problems: Problems(vec![Problem::new(&ledger_path, None, "", r.to_string())]),
     })?;
@@ -224,7 +235,39 @@ fn newsletter_locked(
         Window::Past { ids } => newsletter::in_ledger_order(ids, sink.articles),
         Window::New { .. } => sink.articles,
     };
-    let Some(layout) = newsletter::layout(config, articles) else {
+    Ok(EditionPlan {
+        date,
+        cutoff,
+        preview: cutoff > now,
+        past,
+        layout: newsletter::layout(config, articles),
+        warnings,
+        ledger,
+        ledger_path,
+        templates,
+    })
+}
+
+fn newsletter_locked(
+    config: &Config,
+    now: DateTime<Utc>,
+    date: Option<chrono::NaiveDate>,
+    report_content: bool,
+) -> Result<NewsletterReport, Error> {
+    use crate::newsletter::{ledger, render};
+    let EditionPlan {
+        date,
+        cutoff,
+        preview,
+        past,
+        layout,
+        mut warnings,
+        mut ledger,
+        ledger_path,
+        templates,
+    } = plan_edition(config, now, date, report_content)?;
+    let n = &config.newsletter;
+    let Some(layout) = layout else {
         return Ok(NewsletterReport {
             date,
             outcome: Outcome::NothingNew,
@@ -289,5 +332,53 @@ fn newsletter_locked(
         },
         warnings,
         written,
+    })
+}
+
+/// What a test send did.
+#[derive(Debug)]
+pub struct SendReport {
+    pub date: chrono::NaiveDate,
+    /// Where the message went; `None` when there was no article to send.
+    pub delivered: Option<String>,
+    pub subject: String,
+    pub warnings: Vec<Problem>,
+}
+
+/// Sends the edition of `date` (default: the latest due) to `to`, subject
+/// prefixed "[TEST] ", through `transport`. Records nothing.
+pub fn send_test(
+    config: &Config,
+    now: DateTime<Utc>,
+    date: Option<chrono::NaiveDate>,
+    to: &lettre::Address,
+    transport: &dyn crate::mail::Transport,
+) -> Result<SendReport, Error> {
+    use crate::newsletter::render;
+    let plan = plan_edition(config, now, date, true)?;
+    let Some(layout) = plan.layout else {
+        return Ok(SendReport {
+            date: plan.date,
+            delivered: None,
+            subject: String::new(),
+            warnings: plan.warnings,
+        });
+    };
+    let recipient = render::Recipient::Test(to.to_string());
+    let rendered = render::render(config, &plan.templates, plan.date, &layout, &recipient)?;
+    let eml = render::message(
+        config,
+        plan.date,
+        plan.cutoff,
+        &rendered,
+        &recipient,
+        &plan.templates,
+    )?;
+    let where_to = transport.deliver(&config.newsletter.from.email, to, &eml)?;
+    Ok(SendReport {
+        date: plan.date,
+        delivered: Some(where_to),
+        subject: rendered.subject,
+        warnings: plan.warnings,
     })
 }

@@ -104,6 +104,10 @@ pub enum Error {
     #[error("cannot lock {}: {source}", path.display())]
     Lock { path: PathBuf, source: io::Error },
 
+    /// A message could not be delivered.
+    #[error(transparent)]
+    Mail(#[from] crate::mail::MailError),
+
     /// A feed could not be serialised (a bug or an I/O error under the writer).
     #[error("cannot serialise {}: {message}", path.display())]
     Serialize { path: PathBuf, message: String },
@@ -113,7 +117,10 @@ impl Error {
     /// Exit code of PRODUCT.md: 1 for bad config, content or output.
     /// (2 is usage, handled by clap; 3 is a remote peer.)
     pub fn exit_code(&self) -> i32 {
-        1
+        match self {
+            Error::Mail(crate::mail::MailError::Remote { .. }) => 3,
+            _ => 1,
+        }
     }
 }
 

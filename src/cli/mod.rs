@@ -7,6 +7,7 @@
 mod build;
 mod check;
 mod newsletter;
+mod send_test;
 
 use crate::config::Config;
 use anyhow::Context;
@@ -61,6 +62,17 @@ pub enum Command {
     Newsletter {
         /// The edition's date (YYYY-MM-DD); default: the latest one due.
         /// A date whose send time is still to come gives a preview.
+        #[arg(long, value_name = "D")]
+        date: Option<chrono::NaiveDate>,
+    },
+    /// Send that edition to one address, subject prefixed "[TEST] ",
+    /// through the [smtp] relay (without a host: into out/outbox/).
+    /// Records nothing.
+    SendTest {
+        /// Who receives the test.
+        #[arg(long, value_name = "ADDR")]
+        to: lettre::Address,
+        /// The edition's date (YYYY-MM-DD); default: the latest one due.
         #[arg(long, value_name = "D")]
         date: Option<chrono::NaiveDate>,
     },
@@ -128,6 +140,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Command::Feeds => build::run(&ctx),
         Command::Check => check::run(&ctx),
         Command::Newsletter { date } => newsletter::run(&ctx, date),
+        Command::SendTest { to, date } => send_test::run(&ctx, &to, date),
     }
 }
 

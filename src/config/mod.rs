@@ -27,6 +27,43 @@ pub struct Config {
     pub feeds: Feeds,
     pub ctas: Vec<Cta>,
     pub newsletter: Newsletter,
+    pub smtp: Smtp,
+}
+
+/// How `send-test` reaches the SMTP relay (`[smtp]`).
+#[derive(Debug, Clone)]
+pub struct Smtp {
+    /// `None`: no relay; a test send is written to `out/outbox/`.
+    pub host: Option<String>,
+    pub port: u16,
+    pub security: Security,
+    pub username: Option<String>,
+    /// The NAME of the environment variable holding the password.
+    pub password_env: String,
+    pub timeout_s: u64,
+    /// Extra trusted CA (PEM), absolute.
+    pub ca_file: Option<PathBuf>,
+    pub allow_plaintext: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Security {
+    /// Implicit TLS (usually port 465).
+    Tls,
+    /// STARTTLS, required: never silently downgraded (usually 587).
+    StartTls,
+    /// No encryption: loopback relays, or `allow_plaintext = true`.
+    None,
+}
+
+impl Security {
+    pub fn name(self) -> &'static str {
+        match self {
+            Security::Tls => "tls",
+            Security::StartTls => "starttls",
+            Security::None => "none",
+        }
+    }
 }
 
 /// The morning newsletter (`[newsletter]`).
@@ -396,6 +433,57 @@ impl Config {
             output_dir: root.join(n.output_dir.unwrap_or_else(|| "out/newsletter".to_owned())),
         };
 
+        let m = raw.smtp;
+        let security = match m.security.as_deref().unwrap_or("starttls") {
+            "tls" => Security::Tls,
+            "starttls" => Security::StartTls,
+            "none" => Security::None,
+            other => {
+                v.err(
+                    "smtp",
+                    None,
+                    "security",
+                    format!("unknown value `{other}`; expected \"tls\", \"starttls\" or \"none\""),
+                );
+                Security::StartTls
+            }
+        };
+        let host = m
+            .host
+            .map(|h| h.trim().to_owned())
+            .filter(|h| !h.is_empty());
+        let allow_plaintext = m.allow_plaintext.unwrap_or(false);
+        if let Some(h) = &host {
+            let loopback = h == "localhost"
+                || h.parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback());
+            if security == Security::None && !loopback && !allow_plaintext {
+                v.err("smtp", None, "security", format!("\"none\" would send the message and password in clear text to {h}; use \"starttls\" or \"tls\", or set allow_plaintext = true if you really mean it"));
+            }
+        }
+        let smtp = Smtp {
+            port: m.port.unwrap_or(match security {
+                Security::Tls => 465,
+                Security::StartTls => 587,
+                Security::None => 25,
+            }),
+            host,
+            security,
+            username: m
+                .username
+                .map(|u| u.trim().to_owned())
+                .filter(|u| !u.is_empty()),
+            password_env: m
+                .password_env
+                .unwrap_or_else(|| "MATINALE_SMTP_PASSWORD".to_owned()),
+            timeout_s: m.timeout_s.unwrap_or(30).max(1),
+            ca_file: m
+                .ca_file
+                .filter(|c| !c.trim().is_empty())
+                .map(|c| root.join(c)),
+            allow_plaintext,
+        };
+
         if !v.problems.is_empty() {
             return Err(Problems(v.problems).sorted());
         }
@@ -429,6 +517,7 @@ impl Config {
             },
             ctas,
             newsletter,
+            smtp,
             root,
         })
     }

@@ -12,3 +12,4 @@ mod hostile;
 mod newsletter;
 mod parts;
 mod sample;
+mod send_test;

@@ -1,0 +1,262 @@
+//! Delivering a message: through the SMTP relay of `[smtp]`, or, without
+//! one, into a folder.
+//!
+//! Secure by default, as lettre is: TLS unless `security = "none"`, which
+//! the config refuses towards a host that is not loopback unless
+//! `allow_plaintext` says so. The password is read from the environment
+//! variable that `[smtp] password_env` names, only when a username is set,
+//! and never appears in a message, a log or a Debug print. Failures say
+//! which server, what went wrong, and what to try.
+
+use crate::config::{Security, Smtp};
+use lettre::address::Envelope;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use lettre::{Address, SmtpTransport, Transport as _};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Why a message was not delivered.
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    /// The relay (or the way to it) failed: exit code 3.
+    #[error("cannot send through {server}: {what}\n  hint: {hint}")]
+    Remote {
+        server: String,
+        what: String,
+        hint: String,
+    },
+    /// The local setup is wrong: exit code 1.
+    #[error("{0}")]
+    Setup(String),
+}
+
+/// Where a message went.
+pub trait Transport {
+    /// Delivers `message` from `from` to `to`; says where it went.
+    fn deliver(&self, from: &Address, to: &Address, message: &[u8]) -> Result<String, MailError>;
+}
+
+/// Writes each message to `DIR/<name>.eml`.
+pub struct Outbox {
+    pub dir: PathBuf,
+    pub name: String,
+}
+
+impl Transport for Outbox {
+    fn deliver(&self, _from: &Address, _to: &Address, message: &[u8]) -> Result<String, MailError> {
+        let path = self.dir.join(format!("{}.eml", self.name));
+        let mut staging = crate::output::Staging::new();
+        staging
+            .write(&path, |w| std::io::Write::write_all(w, message))
+            .and_then(|_| staging.commit())
+            .map_err(|e| MailError::Setup(e.to_string()))?;
+        Ok(format!(
+            "written to {} (no [smtp] host is configured)",
+            path.display()
+        ))
+    }
+}
+
+/// The SMTP relay.
+pub struct Relay<'c> {
+    config: &'c Smtp,
+    host: String,
+    password: Option<Password>,
+}
+
+/// A password that never prints.
+struct Password(String);
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(…)")
+    }
+}
+
+impl std::fmt::Debug for Relay<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Relay")
+            .field("host", &self.host)
+            .field("port", &self.config.port)
+            .field("security", &self.config.security)
+            .field("username", &self.config.username)
+            .field("password", &self.password)
+            .finish()
+    }
+}
+
+impl<'c> Relay<'c> {
+    /// The relay of `config`, with its password read from the environment
+    /// through `env` (the CLI passes `std::env::var`).
+    pub fn new(
+        config: &'c Smtp,
+        host: &str,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Relay<'c>, MailError> {
+        let password = match &config.username {
+            None => None,
+            Some(user) => Some(Password(env(&config.password_env).ok_or_else(|| {
+                MailError::Setup(format!(
+                    "[smtp] username is {user:?} but the environment variable {} that holds its password is not set",
+                    config.password_env
+                ))
+            })?)),
+        };
+        Ok(Relay {
+            config,
+            host: host.to_owned(),
+            password,
+        })
+    }
+
+    fn server(&self) -> String {
+        format!(
+            "{}:{} (security = \"{}\")",
+            self.host,
+            self.config.port,
+            self.config.security.name()
+        )
+    }
+
+    fn transport(&self) -> Result<SmtpTransport, MailError> {
+        let c = self.config;
+        let tls = match c.security {
+            Security::None => Tls::None,
+            Security::Tls => Tls::Wrapper(self.tls_parameters()?),
+            Security::StartTls => Tls::Required(self.tls_parameters()?),
+        };
+        let mut b = SmtpTransport::builder_dangerous(self.host.clone())
+            .port(c.port)
+            .tls(tls)
+            .timeout(Some(Duration::from_secs(c.timeout_s)));
+        if let (Some(user), Some(Password(p))) = (&c.username, &self.password) {
+            b = b.credentials(Credentials::new(user.clone(), p.clone()));
+        }
+        Ok(b.build())
+    }
+
+    fn tls_parameters(&self) -> Result<TlsParameters, MailError> {
+        let mut b = TlsParameters::builder(self.host.clone());
+        if let Some(path) = &self.config.ca_file {
+            b = b.add_root_certificate(read_ca(path)?);
+        }
+        b.build_rustls()
+            .map_err(|e| MailError::Setup(format!("cannot set up TLS for {}: {e}", self.host)))
+    }
+}
+
+fn read_ca(path: &Path) -> Result<Certificate, MailError> {
+    let pem = std::fs::read(path).map_err(|e| {
+        MailError::Setup(format!(
+            "cannot read [smtp] ca_file {}: {e}",
+            path.display()
+        ))
+    })?;
+    Certificate::from_pem(&pem).map_err(|e| {
+        MailError::Setup(format!(
+            "[smtp] ca_file {} is not a PEM certificate: {e}",
+            path.display()
+        ))
+    })
+}
+
+/// Attempts on a temporary (4xx) refusal, and the pause before each retry.
+const RETRIES: [Duration; 2] = [Duration::from_secs(1), Duration::from_secs(3)];
+
+impl Transport for Relay<'_> {
+    fn deliver(&self, from: &Address, to: &Address, message: &[u8]) -> Result<String, MailError> {
+        let transport = self.transport()?;
+        let envelope = Envelope::new(Some(from.clone()), vec![to.clone()])
+            .map_err(|e| MailError::Setup(format!("cannot address the message: {e}")))?;
+        let mut pauses = RETRIES.iter();
+        loop {
+            match transport.send_raw(&envelope, message) {
+                Ok(_) => return Ok(format!("sent to {to} through {}", self.server())),
+                Err(e) if e.is_transient() => {
+                    if let Some(p) = pauses.next() {
+                        std::thread::sleep(*p);
+                        continue;
+                    }
+                    return Err(self.explain(&e));
+                }
+                Err(e) => return Err(self.explain(&e)),
+            }
+        }
+    }
+}
+
+impl Relay<'_> {
+    /// An actionable message for a lettre error.
+    fn explain(&self, e: &lettre::transport::smtp::Error) -> MailError {
+        let text = e.to_string();
+        let code = e.status().map(|c| c.to_string()).unwrap_or_default();
+        let refused = io_kind(e) == Some(std::io::ErrorKind::ConnectionRefused);
+        let (what, hint) = if refused {
+            (
+                "connection refused".to_owned(),
+                "is the relay running, and are [smtp] host and port right?".to_owned(),
+            )
+        } else if e.is_timeout()
+            || io_kind(e) == Some(std::io::ErrorKind::TimedOut)
+            || io_kind(e) == Some(std::io::ErrorKind::WouldBlock)
+        {
+            (
+                format!("no answer within {} s", self.config.timeout_s),
+                "check [smtp] host and port, and that a firewall lets the connection through"
+                    .to_owned(),
+            )
+        } else if e.is_tls()
+            || text.contains("certificate")
+            || text.contains("InvalidContentType")
+            || text.contains("tls")
+        {
+            (
+                text.clone(),
+                "\"tls\" is implicit TLS (usually port 465), \"starttls\" starts in clear then upgrades (usually 587); \
+for a relay with a private certificate, set [smtp] ca_file"
+                    .to_owned(),
+            )
+        } else if code.starts_with("535") || code.starts_with("534") || code.starts_with("530") {
+            (
+                format!("authentication rejected ({text})"),
+                format!(
+                    "check [smtp] username and the password in ${}",
+                    self.config.password_env
+                ),
+            )
+        } else if e.is_transient() {
+            (
+                format!(
+                    "temporarily refused after {} tries ({text})",
+                    RETRIES.len() + 1
+                ),
+                "try again later".to_owned(),
+            )
+        } else if e.is_permanent() {
+            (
+                format!("refused ({text})"),
+                "the relay's answer above says why; check the --to address and [newsletter] from"
+                    .to_owned(),
+            )
+        } else {
+            (text, "check [smtp] host, port and security".to_owned())
+        };
+        MailError::Remote {
+            server: self.server(),
+            what,
+            hint,
+        }
+    }
+}
+
+fn io_kind(e: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            return Some(io.kind());
+        }
+        cause = c.source();
+    }
+    None
+}

@@ -1,0 +1,223 @@
+//! `send-test` through a real SMTP server on loopback, run by the test.
+
+use crate::harness::Site;
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::sync::mpsc;
+
+/// How the test server answers RCPT TO.
+#[derive(Clone, Copy)]
+enum Rcpt {
+    Accept,
+    Reject,
+}
+
+/// A minimal SMTP server for one session on 127.0.0.1: returns its port
+/// and a channel that receives the DATA it was sent.
+fn smtp_server(rcpt: Rcpt) -> (u16, mpsc::Receiver<Vec<u8>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+            .unwrap();
+        let mut out = stream.try_clone().unwrap();
+        let mut reader = BufReader::new(stream);
+        let mut say = |s: &str| out.write_all(format!("{s}\r\n").as_bytes());
+        say("220 test ESMTP").unwrap();
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                return;
+            }
+            let cmd = line.to_ascii_uppercase();
+            if cmd.starts_with("EHLO") {
+                say("250-test\r\n250 8BITMIME").unwrap();
+            } else if cmd.starts_with("MAIL FROM") {
+                say("250 ok").unwrap();
+            } else if cmd.starts_with("RCPT TO") {
+                match rcpt {
+                    Rcpt::Accept => say("250 ok").unwrap(),
+                    Rcpt::Reject => say("550 5.1.1 no such user here").unwrap(),
+                }
+            } else if cmd.starts_with("DATA") {
+                say("354 go ahead").unwrap();
+                let mut data = Vec::new();
+                loop {
+                    let mut l = Vec::new();
+                    reader.read_until(b'\n', &mut l).unwrap();
+                    if l == b".\r\n" || l.is_empty() {
+                        break;
+                    }
+                    // Undo dot-stuffing.
+                    let l = if l.starts_with(b"..") {
+                        l[1..].to_vec()
+                    } else {
+                        l
+                    };
+                    data.extend_from_slice(&l);
+                }
+                say("250 queued").unwrap();
+                tx.send(data).unwrap();
+            } else if cmd.starts_with("QUIT") {
+                let _ = say("221 bye");
+                return;
+            } else if cmd.starts_with("RSET") || cmd.starts_with("NOOP") {
+                say("250 ok").unwrap();
+            } else {
+                say("502 not implemented").unwrap();
+            }
+        }
+    });
+    (port, rx)
+}
+
+fn site_with_port(port: u16) -> Site {
+    let site = Site::sample();
+    let toml = site
+        .read("feed.toml")
+        .replace("port = 2525", &format!("port = {port}"));
+    site.write("feed.toml", &toml);
+    site
+}
+
+#[test]
+fn a_test_copy_is_delivered_with_its_own_headers() {
+    let (port, received) = smtp_server(Rcpt::Accept);
+    let site = site_with_port(port);
+    let run = site.ok(&["send-test", "--to", "moi@example.org"]);
+    assert_eq!(
+        run.stdout,
+        format!("newsletter 2026-11-26: « [TEST] La Matinale du jeudi 26 novembre 2026 : Batterie sodium-ion : une première voiture électrique française à moins de 20 000 euros » sent to moi@example.org through 127.0.0.1:{port} (security = \"none\")\n")
+    );
+    let data = received
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .unwrap();
+    let msg = mail_parser::MessageParser::default()
+        .parse(&data)
+        .expect("a MIME message");
+    assert!(msg
+        .subject()
+        .unwrap()
+        .starts_with("[TEST] La Matinale du jeudi 26 novembre 2026"));
+    assert_eq!(
+        msg.to().unwrap().first().unwrap().address().unwrap(),
+        "moi@example.org"
+    );
+    assert_eq!(
+        msg.from().unwrap().first().unwrap().address().unwrap(),
+        "newsletter@journaldugeek.com"
+    );
+    let id = msg.message_id().unwrap();
+    assert!(
+        id.starts_with("2026-11-26.test-") && id.ends_with("@www.journaldugeek.com"),
+        "{id}"
+    );
+    let unsubscribe = msg.header_raw("List-Unsubscribe").unwrap();
+    assert!(
+        unsubscribe.contains("token=test-") && !unsubscribe.contains("UNSUB_TOKEN"),
+        "{unsubscribe}"
+    );
+    assert_eq!(
+        msg.header_raw("List-Unsubscribe-Post").unwrap().trim(),
+        "List-Unsubscribe=One-Click"
+    );
+    assert!(msg.body_text(0).unwrap().contains("LA MATINALE"));
+    assert!(msg.body_html(0).unwrap().contains("<html lang=\"fr-FR\""));
+    // Nothing recorded: no ledger, no edition files.
+    assert!(!site.path("out/newsletter/ledger.json").exists());
+}
+
+#[test]
+fn a_refusal_is_exit_3_with_the_server_s_answer() {
+    let (port, _received) = smtp_server(Rcpt::Reject);
+    let site = site_with_port(port);
+    let run = site.run(&[
+        "--now",
+        crate::harness::SAMPLE_NOW,
+        "send-test",
+        "--to",
+        "moi@example.org",
+    ]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(run.stderr.starts_with(&format!("error: cannot send through 127.0.0.1:{port} (security = \"none\"): refused (permanent error (550): 5.1.1 no such user here")), "{}", run.stderr);
+}
+
+#[test]
+fn a_dead_relay_is_exit_3_and_says_what_to_check() {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let site = site_with_port(port);
+    let run = site.run(&[
+        "--now",
+        crate::harness::SAMPLE_NOW,
+        "send-test",
+        "--to",
+        "moi@example.org",
+    ]);
+    assert_eq!(run.code, 3);
+    assert_eq!(
+        run.stderr,
+        format!("error: cannot send through 127.0.0.1:{port} (security = \"none\"): connection refused\n  hint: is the relay running, and are [smtp] host and port right?\n")
+    );
+}
+
+#[test]
+fn without_a_host_the_message_goes_to_the_outbox() {
+    let site = Site::sample();
+    let toml = site
+        .read("feed.toml")
+        .replace("host = \"127.0.0.1\"", "host = \"\"");
+    site.write("feed.toml", &toml);
+    let run = site.ok(&["send-test", "--to", "moi@example.org"]);
+    assert!(run.stdout.ends_with("written to out/outbox/2026-11-26-test-moi_example.org.eml (no [smtp] host is configured)\n"), "{}", run.stdout);
+    assert!(site
+        .read("out/outbox/2026-11-26-test-moi_example.org.eml")
+        .contains("Subject: [TEST] La Matinale"));
+}
+
+#[test]
+fn a_bad_address_is_a_usage_error_and_the_password_never_shows() {
+    let site = Site::sample();
+    assert_eq!(site.run(&["send-test", "--to", "pas une adresse"]).code, 2);
+    let toml = site
+        .read("feed.toml")
+        .replace("username = \"\"", "username = \"redaction\"");
+    site.write("feed.toml", &toml);
+    let run = site.run(&[
+        "--now",
+        crate::harness::SAMPLE_NOW,
+        "send-test",
+        "--to",
+        "moi@example.org",
+    ]);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stderr,
+        "error: [smtp] username is \"redaction\" but the environment variable MATINALE_SMTP_PASSWORD that holds its password is not set\n"
+    );
+}
+
+#[test]
+fn plaintext_towards_a_remote_host_is_refused() {
+    let site = Site::sample();
+    let toml = site
+        .read("feed.toml")
+        .replace("host = \"127.0.0.1\"", "host = \"smtp.example.org\"");
+    site.write("feed.toml", &toml);
+    let run = site.run(&[
+        "--now",
+        crate::harness::SAMPLE_NOW,
+        "send-test",
+        "--to",
+        "moi@example.org",
+    ]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("smtp.security: \"none\" would send the message and password in clear text to smtp.example.org"), "{}", run.stderr);
+}
