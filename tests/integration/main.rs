@@ -13,3 +13,4 @@ mod newsletter;
 mod parts;
 mod sample;
 mod send_test;
+mod send_tls;
