@@ -181,3 +181,45 @@ fn build_makes_feeds_and_the_edition_due() {
     );
     assert!(site.path("out/newsletter/2026-11-26.eml").exists());
 }
+
+#[test]
+fn an_edition_over_80_kb_is_cut_to_titles_with_a_warning() {
+    let site = Site::sample();
+    let toml = site
+        .read("feed.toml")
+        .replace("source = \"markdown\"", "source = \"jsonl\"")
+        .replace("path = \"content\"", "path = \"articles.jsonl\"")
+        .replace("max_articles = 12", "max_articles = 200");
+    site.write("feed.toml", &toml);
+    let mut lines = String::new();
+    for i in 0..120 {
+        let category = ["Tech", "Web", "Sciences"][i % 3];
+        let line = serde_json::json!({
+            "title": format!("Article {i} : un titre assez long pour peser dans la page"),
+            "url": format!("https://www.journaldugeek.com/a/{i}/"),
+            "published": format!("2026-11-26T0{}:{:02}:00+01:00", 1 + i / 60, i % 60),
+            "summary": "Un chapô de belle longueur. ".repeat(12),
+            "categories": [category],
+            "image": {"url": format!("https://cdn.example/{i}.jpg"), "alt": "Photo", "width": 1200, "height": 675}
+        });
+        lines.push_str(&format!("{line}\n"));
+    }
+    site.write("articles.jsonl", &lines);
+    let run = site.ok(&["newsletter"]);
+    assert!(
+        run.stdout
+            .contains("edition, 120 articles, cut to titles only"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        run.stderr,
+        "warning: out/newsletter/2026-11-26.html: over 80 KB of HTML: the sections were cut to titles only (Gmail clips longer messages)\n"
+    );
+    let html = site.read("out/newsletter/2026-11-26.html");
+    assert!(html.len() < 80 * 1024, "{} bytes", html.len());
+    assert!(
+        html.contains("Article 0 : un titre"),
+        "every article is still listed"
+    );
+}
