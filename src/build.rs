@@ -31,9 +31,7 @@ pub struct FeedsReport {
 
 /// Validates config and content without writing anything.
 pub fn check(config: &Config, now: DateTime<Utc>) -> Result<FeedsReport, Error> {
-    let (load, set_warnings, feeds) = plan(config, now, true)?;
-    let mut warnings = set_warnings;
-    warnings.extend(load.warnings.iter().cloned());
+    let (load, warnings, feeds) = plan(config, now, true)?;
     let feeds = feeds
         .iter()
         .map(|f| (f.dir.clone(), f.entries.len()))
@@ -64,9 +62,11 @@ fn plan(config: &Config, now: DateTime<Utc>, strict: bool) -> Result<Plan<'_>, E
     let set = FeedSet::build(config, selection).map_err(|problems| Error::Invalid {
         problems: Problems(problems).sorted(),
     })?;
+    // Invalid articles left out (skip), then what was changed on the way.
     let mut warnings: Vec<Problem> = load.problems.clone();
     warnings.sort();
     warnings.extend(set.warnings);
+    warnings.extend(load.warnings.iter().cloned());
     Ok((load, warnings, set.feeds))
 }
 
@@ -83,7 +83,6 @@ pub fn feeds(
 
 fn feeds_locked(config: &Config, now: DateTime<Utc>) -> Result<FeedsReport, Error> {
     let (load, mut warnings, feeds) = plan(config, now, false)?;
-    warnings.extend(load.warnings.iter().cloned());
     let out = &config.feeds.output_dir;
     let mut staging = Staging::new();
     for f in &feeds {

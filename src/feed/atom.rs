@@ -150,18 +150,7 @@ fn entry(feed: &Feed, item: &super::Item) -> Entry {
         );
     }
     if let Some(img) = &a.image {
-        let mut attrs: Vec<(&str, String)> =
-            vec![("url", img.url.to_string()), ("medium", "image".into())];
-        if let Some(t) = &img.mime_type {
-            attrs.push(("type", t.clone()));
-        }
-        if let Some(w) = img.width {
-            attrs.push(("width", w.to_string()));
-        }
-        if let Some(h) = img.height {
-            attrs.push(("height", h.to_string()));
-        }
-        let mut content = ext("media:content", None, &attrs);
+        let mut content = ext("media:content", None, &super::media_content_attrs(img));
         if !img.alt.is_empty() {
             content.children.insert(
                 "media:description".into(),

@@ -444,6 +444,22 @@ impl Format {
     }
 }
 
+/// The attributes of an image's Media RSS `media:content`, the same in
+/// RSS and Atom (each crate has its own extension type).
+fn media_content_attrs(img: &crate::content::Image) -> Vec<(&'static str, String)> {
+    let mut attrs = vec![("url", img.url.to_string()), ("medium", "image".to_owned())];
+    if let Some(t) = &img.mime_type {
+        attrs.push(("type", t.clone()));
+    }
+    if let Some(w) = img.width {
+        attrs.push(("width", w.to_string()));
+    }
+    if let Some(h) = img.height {
+        attrs.push(("height", h.to_string()));
+    }
+    attrs
+}
+
 /// The I/O error under a feed crate's error (a full disk must read as
 /// one), or the error's text.
 fn io_error(e: &(dyn std::error::Error + 'static)) -> std::io::Error {
