@@ -13,7 +13,7 @@ fn a_failed_build_leaves_previous_outputs_untouched() {
         "+++\ntitle = \"Nouveau\"\nurl = \"https://www.journaldugeek.com/nouveau/\"\npublished = 2026-11-26T07:00:00+01:00\nsummary = \"s\"\n+++\n",
     );
     site.write("content/zz-broken.md", "+++\ntitle = \"Cassé\"\n+++\n");
-    let run = site.run(&["--now", crate::harness::SAMPLE_NOW, "build"]);
+    let run = site.run_now(&["build"]);
     assert_eq!(run.code, 1);
     assert_eq!(
         run.stderr,
@@ -31,7 +31,7 @@ fn a_failed_build_leaves_previous_outputs_untouched() {
 fn an_output_folder_that_is_a_file_is_an_error_naming_it() {
     let site = Site::sample();
     site.write("public", "not a folder");
-    let run = site.run(&["--now", crate::harness::SAMPLE_NOW, "build"]);
+    let run = site.run_now(&["build"]);
     assert_eq!(run.code, 1);
     assert_eq!(
         run.stderr,
@@ -54,7 +54,7 @@ fn a_failure_midway_removes_temporary_files() {
         "+++\ntitle = \"Nouveau\"\nurl = \"https://www.journaldugeek.com/nouveau/\"\npublished = 2026-11-26T07:00:00+01:00\nsummary = \"s\"\ncategories = [\"Tech\"]\n+++\n",
     );
     let main_before = site.read("public/feed.xml");
-    let run = site.run(&["--now", crate::harness::SAMPLE_NOW, "build"]);
+    let run = site.run_now(&["build"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(
         run.stderr

@@ -72,11 +72,8 @@ fn now_decides_what_is_published() {
 #[test]
 fn summaries_only_and_full_history() {
     let site = Site::sample();
-    let toml = site
-        .read("feed.toml")
-        .replace("full_content = true", "full_content = false")
-        .replace("max_items = 50", "max_items = 3");
-    site.write("feed.toml", &toml);
+    site.edit("feed.toml", "full_content = true", "full_content = false");
+    site.edit("feed.toml", "max_items = 50", "max_items = 3");
     site.ok(&["feeds"]);
     let rss = site.read("public/feed.xml");
     assert_eq!(rss.matches("<item>").count(), 3);

@@ -78,11 +78,25 @@ impl Site {
         }
     }
 
-    /// `matinale --now SAMPLE_NOW ARGS`, which must succeed.
-    pub fn ok(&self, args: &[&str]) -> Run {
+    /// Replaces `from` with `to` in the site's file `rel`. Panics when
+    /// `from` is not there, so that a test never runs, by mistake, on a
+    /// fixture it meant to change.
+    pub fn edit(&self, rel: &str, from: &str, to: impl AsRef<str>) {
+        let text = self.read(rel);
+        assert!(text.contains(from), "{rel} has no {from:?} to replace");
+        self.write(rel, &text.replace(from, to.as_ref()));
+    }
+
+    /// `matinale --now SAMPLE_NOW ARGS`.
+    pub fn run_now(&self, args: &[&str]) -> Run {
         let mut all = vec!["--now", SAMPLE_NOW];
         all.extend_from_slice(args);
-        let r = self.run(&all);
+        self.run(&all)
+    }
+
+    /// `matinale --now SAMPLE_NOW ARGS`, which must succeed.
+    pub fn ok(&self, args: &[&str]) -> Run {
+        let r = self.run_now(args);
         assert_eq!(
             r.code, 0,
             "matinale {args:?} failed:\n{}\n{}",

@@ -130,13 +130,7 @@ fn previews_and_refusals() {
     );
     assert!(!site.path("out/newsletter/ledger.json").exists());
     site.ok(&["newsletter"]);
-    let run = site.run(&[
-        "--now",
-        crate::harness::SAMPLE_NOW,
-        "newsletter",
-        "--date",
-        "2026-11-20",
-    ]);
+    let run = site.run_now(&["newsletter", "--date", "2026-11-20"]);
     assert_eq!(run.code, 1);
     assert_eq!(
         run.stderr,
@@ -158,7 +152,7 @@ fn site_templates_replace_the_built_in_ones() {
         "templates/newsletter.txt.j2",
         "ligne 1\n{{ edition.nope }}\n",
     );
-    let run = site.run(&["--now", crate::harness::SAMPLE_NOW, "newsletter"]);
+    let run = site.run_now(&["newsletter"]);
     assert_eq!(run.code, 1);
     assert!(
         run.stderr
@@ -185,12 +179,13 @@ fn build_makes_feeds_and_the_edition_due() {
 #[test]
 fn an_edition_over_80_kb_is_cut_to_titles_with_a_warning() {
     let site = Site::sample();
-    let toml = site
-        .read("feed.toml")
-        .replace("source = \"markdown\"", "source = \"jsonl\"")
-        .replace("path = \"content\"", "path = \"articles.jsonl\"")
-        .replace("max_articles = 12", "max_articles = 200");
-    site.write("feed.toml", &toml);
+    site.edit("feed.toml", "source = \"markdown\"", "source = \"jsonl\"");
+    site.edit(
+        "feed.toml",
+        "path = \"content\"",
+        "path = \"articles.jsonl\"",
+    );
+    site.edit("feed.toml", "max_articles = 12", "max_articles = 200");
     let mut lines = String::new();
     for i in 0..120 {
         let category = ["Tech", "Web", "Sciences"][i % 3];

@@ -9,84 +9,93 @@ use std::sync::mpsc;
 #[derive(Clone, Copy)]
 enum Rcpt {
     Accept,
+    /// 550: permanent.
     Reject,
+    /// 451: try again later.
+    Defer,
 }
 
-/// A minimal SMTP server for one session on 127.0.0.1: returns its port
+/// A minimal SMTP server on 127.0.0.1 for one connection per item of
+/// `sessions`, each answering RCPT TO as that item says: returns its port
 /// and a channel that receives the DATA it was sent.
-fn smtp_server(rcpt: Rcpt) -> (u16, mpsc::Receiver<Vec<u8>>) {
+fn smtp_server(sessions: &[Rcpt]) -> (u16, mpsc::Receiver<Vec<u8>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let (tx, rx) = mpsc::channel();
+    let sessions = sessions.to_vec();
     std::thread::spawn(move || {
-        let (stream, _) = listener.accept().unwrap();
-        stream
-            .set_read_timeout(Some(std::time::Duration::from_secs(20)))
-            .unwrap();
-        let mut out = stream.try_clone().unwrap();
-        let mut reader = BufReader::new(stream);
-        let mut say = |s: &str| out.write_all(format!("{s}\r\n").as_bytes());
-        say("220 test ESMTP").unwrap();
-        let mut line = String::new();
-        loop {
-            line.clear();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                return;
-            }
-            let cmd = line.to_ascii_uppercase();
-            if cmd.starts_with("EHLO") {
-                say("250-test\r\n250 8BITMIME").unwrap();
-            } else if cmd.starts_with("MAIL FROM") {
-                say("250 ok").unwrap();
-            } else if cmd.starts_with("RCPT TO") {
-                match rcpt {
-                    Rcpt::Accept => say("250 ok").unwrap(),
-                    Rcpt::Reject => say("550 5.1.1 no such user here").unwrap(),
-                }
-            } else if cmd.starts_with("DATA") {
-                say("354 go ahead").unwrap();
-                let mut data = Vec::new();
-                loop {
-                    let mut l = Vec::new();
-                    reader.read_until(b'\n', &mut l).unwrap();
-                    if l == b".\r\n" || l.is_empty() {
-                        break;
-                    }
-                    // Undo dot-stuffing.
-                    let l = if l.starts_with(b"..") {
-                        l[1..].to_vec()
-                    } else {
-                        l
-                    };
-                    data.extend_from_slice(&l);
-                }
-                say("250 queued").unwrap();
-                tx.send(data).unwrap();
-            } else if cmd.starts_with("QUIT") {
-                let _ = say("221 bye");
-                return;
-            } else if cmd.starts_with("RSET") || cmd.starts_with("NOOP") {
-                say("250 ok").unwrap();
-            } else {
-                say("502 not implemented").unwrap();
-            }
+        for rcpt in sessions {
+            serve(&listener, rcpt, &tx);
         }
     });
     (port, rx)
 }
 
+fn serve(listener: &TcpListener, rcpt: Rcpt, tx: &mpsc::Sender<Vec<u8>>) {
+    let (stream, _) = listener.accept().unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .unwrap();
+    let mut out = stream.try_clone().unwrap();
+    let mut reader = BufReader::new(stream);
+    let mut say = |s: &str| out.write_all(format!("{s}\r\n").as_bytes());
+    say("220 test ESMTP").unwrap();
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        let cmd = line.to_ascii_uppercase();
+        if cmd.starts_with("EHLO") {
+            say("250-test\r\n250 8BITMIME").unwrap();
+        } else if cmd.starts_with("MAIL FROM") {
+            say("250 ok").unwrap();
+        } else if cmd.starts_with("RCPT TO") {
+            match rcpt {
+                Rcpt::Accept => say("250 ok").unwrap(),
+                Rcpt::Reject => say("550 5.1.1 no such user here").unwrap(),
+                Rcpt::Defer => say("451 4.3.0 try again later").unwrap(),
+            }
+        } else if cmd.starts_with("DATA") {
+            say("354 go ahead").unwrap();
+            let mut data = Vec::new();
+            loop {
+                let mut l = Vec::new();
+                reader.read_until(b'\n', &mut l).unwrap();
+                if l == b".\r\n" || l.is_empty() {
+                    break;
+                }
+                // Undo dot-stuffing.
+                let l = if l.starts_with(b"..") {
+                    l[1..].to_vec()
+                } else {
+                    l
+                };
+                data.extend_from_slice(&l);
+            }
+            say("250 queued").unwrap();
+            tx.send(data).unwrap();
+        } else if cmd.starts_with("QUIT") {
+            let _ = say("221 bye");
+            return;
+        } else if cmd.starts_with("RSET") || cmd.starts_with("NOOP") {
+            say("250 ok").unwrap();
+        } else {
+            say("502 not implemented").unwrap();
+        }
+    }
+}
+
 fn site_with_port(port: u16) -> Site {
     let site = Site::sample();
-    let toml = site
-        .read("feed.toml")
-        .replace("port = 2525", &format!("port = {port}"));
-    site.write("feed.toml", &toml);
+    site.edit("feed.toml", "port = 2525", format!("port = {port}"));
     site
 }
 
 #[test]
 fn a_test_copy_is_delivered_with_its_own_headers() {
-    let (port, received) = smtp_server(Rcpt::Accept);
+    let (port, received) = smtp_server(&[Rcpt::Accept]);
     let site = site_with_port(port);
     let run = site.ok(&["send-test", "--to", "moi@example.org"]);
     assert_eq!(
@@ -133,15 +142,9 @@ fn a_test_copy_is_delivered_with_its_own_headers() {
 
 #[test]
 fn a_refusal_is_exit_3_with_the_server_s_answer() {
-    let (port, _received) = smtp_server(Rcpt::Reject);
+    let (port, _received) = smtp_server(&[Rcpt::Reject]);
     let site = site_with_port(port);
-    let run = site.run(&[
-        "--now",
-        crate::harness::SAMPLE_NOW,
-        "send-test",
-        "--to",
-        "moi@example.org",
-    ]);
+    let run = site.run_now(&["send-test", "--to", "moi@example.org"]);
     assert_eq!(run.code, 3, "{}", run.stderr);
     assert!(run.stderr.starts_with(&format!("error: cannot send through 127.0.0.1:{port} (security = \"none\"): refused (permanent error (550): 5.1.1 no such user here")), "{}", run.stderr);
 }
@@ -154,13 +157,7 @@ fn a_dead_relay_is_exit_3_and_says_what_to_check() {
         .unwrap()
         .port();
     let site = site_with_port(port);
-    let run = site.run(&[
-        "--now",
-        crate::harness::SAMPLE_NOW,
-        "send-test",
-        "--to",
-        "moi@example.org",
-    ]);
+    let run = site.run_now(&["send-test", "--to", "moi@example.org"]);
     assert_eq!(run.code, 3);
     assert_eq!(
         run.stderr,
@@ -171,10 +168,7 @@ fn a_dead_relay_is_exit_3_and_says_what_to_check() {
 #[test]
 fn without_a_host_the_message_goes_to_the_outbox() {
     let site = Site::sample();
-    let toml = site
-        .read("feed.toml")
-        .replace("host = \"127.0.0.1\"", "host = \"\"");
-    site.write("feed.toml", &toml);
+    site.edit("feed.toml", "host = \"127.0.0.1\"", "host = \"\"");
     let run = site.ok(&["send-test", "--to", "moi@example.org"]);
     assert!(run.stdout.ends_with("written to out/outbox/2026-11-26-test-moi_example.org.eml (no [smtp] host is configured)\n"), "{}", run.stdout);
     assert!(site
@@ -183,20 +177,11 @@ fn without_a_host_the_message_goes_to_the_outbox() {
 }
 
 #[test]
-fn a_bad_address_is_a_usage_error_and_the_password_never_shows() {
+fn a_bad_address_is_a_usage_error_and_a_missing_password_is_named() {
     let site = Site::sample();
     assert_eq!(site.run(&["send-test", "--to", "pas une adresse"]).code, 2);
-    let toml = site
-        .read("feed.toml")
-        .replace("username = \"\"", "username = \"redaction\"");
-    site.write("feed.toml", &toml);
-    let run = site.run(&[
-        "--now",
-        crate::harness::SAMPLE_NOW,
-        "send-test",
-        "--to",
-        "moi@example.org",
-    ]);
+    site.edit("feed.toml", "username = \"\"", "username = \"redaction\"");
+    let run = site.run_now(&["send-test", "--to", "moi@example.org"]);
     assert_eq!(run.code, 1);
     assert_eq!(
         run.stderr,
@@ -207,17 +192,48 @@ fn a_bad_address_is_a_usage_error_and_the_password_never_shows() {
 #[test]
 fn plaintext_towards_a_remote_host_is_refused() {
     let site = Site::sample();
-    let toml = site
-        .read("feed.toml")
-        .replace("host = \"127.0.0.1\"", "host = \"smtp.example.org\"");
-    site.write("feed.toml", &toml);
-    let run = site.run(&[
-        "--now",
-        crate::harness::SAMPLE_NOW,
-        "send-test",
-        "--to",
-        "moi@example.org",
-    ]);
+    site.edit(
+        "feed.toml",
+        "host = \"127.0.0.1\"",
+        "host = \"smtp.example.org\"",
+    );
+    let run = site.run_now(&["send-test", "--to", "moi@example.org"]);
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("smtp.security: \"none\" would send the message and password in clear text to smtp.example.org"), "{}", run.stderr);
+}
+
+#[test]
+fn a_temporary_refusal_is_retried() {
+    let (port, received) = smtp_server(&[Rcpt::Defer, Rcpt::Accept]);
+    let site = site_with_port(port);
+    let run = site.ok(&["send-test", "--to", "moi@example.org"]);
+    assert!(
+        run.stdout.contains("sent to moi@example.org"),
+        "{}",
+        run.stdout
+    );
+    let data = received
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .unwrap();
+    assert!(String::from_utf8_lossy(&data).contains("Subject: [TEST] "));
+}
+
+#[test]
+fn a_temporary_refusal_that_lasts_is_exit_3() {
+    let (port, _received) = smtp_server(&[Rcpt::Defer, Rcpt::Defer, Rcpt::Defer]);
+    let site = site_with_port(port);
+    let run = site.run_now(&["send-test", "--to", "moi@example.org"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "temporarily refused after 3 tries (transient error (451): 4.3.0 try again later)"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("hint: try again later"),
+        "{}",
+        run.stderr
+    );
 }

@@ -139,13 +139,18 @@ fn starttls_server() -> (u16, String, mpsc::Receiver<Option<Vec<u8>>>) {
 fn tls_site(port: u16, pem: &str) -> Site {
     let site = Site::sample();
     site.write("relay-ca.pem", pem);
-    let toml = site
-        .read("feed.toml")
-        .replace("port = 2525", &format!("port = {port}"))
-        .replace("security = \"none\"", "security = \"starttls\"")
-        .replace("username = \"\"", &format!("username = \"{USER}\""))
-        .replace("ca_file = \"\"", "ca_file = \"relay-ca.pem\"");
-    site.write("feed.toml", &toml);
+    site.edit("feed.toml", "port = 2525", format!("port = {port}"));
+    site.edit(
+        "feed.toml",
+        "security = \"none\"",
+        "security = \"starttls\"",
+    );
+    site.edit(
+        "feed.toml",
+        "username = \"\"",
+        format!("username = \"{USER}\""),
+    );
+    site.edit("feed.toml", "ca_file = \"\"", "ca_file = \"relay-ca.pem\"");
     site
 }
 
@@ -226,10 +231,7 @@ fn a_wrong_password_is_exit_3_with_the_server_s_code_and_no_password() {
 fn an_untrusted_certificate_is_exit_3_and_says_so() {
     let (port, pem, _received) = starttls_server();
     let site = tls_site(port, &pem);
-    let toml = site
-        .read("feed.toml")
-        .replace("ca_file = \"relay-ca.pem\"", "ca_file = \"\"");
-    site.write("feed.toml", &toml);
+    site.edit("feed.toml", "ca_file = \"relay-ca.pem\"", "ca_file = \"\"");
     let run = send(&site, PASSWORD);
     assert_eq!(run.code, 3, "{}", run.stderr);
     assert!(
@@ -244,10 +246,7 @@ fn an_untrusted_certificate_is_exit_3_and_says_so() {
 fn implicit_tls_towards_a_starttls_port_is_exit_3_with_a_hint() {
     let (port, pem, _received) = starttls_server();
     let site = tls_site(port, &pem);
-    let toml = site
-        .read("feed.toml")
-        .replace("security = \"starttls\"", "security = \"tls\"");
-    site.write("feed.toml", &toml);
+    site.edit("feed.toml", "security = \"starttls\"", "security = \"tls\"");
     let run = send(&site, PASSWORD);
     assert_eq!(run.code, 3, "{}", run.stderr);
     assert!(
