@@ -282,14 +282,7 @@ fn newsletter_locked(
         &render::Recipient::Platform,
     )?;
     let web = render::render(config, &templates, date, &layout, &render::Recipient::Web)?;
-    let eml = render::message(
-        config,
-        date,
-        cutoff,
-        &master,
-        &render::Recipient::Platform,
-        &templates,
-    )?;
+    let eml = render::message(config, date, cutoff, &master, &render::Recipient::Platform)?;
     if master.trimmed {
         warnings.push(Problem::new(
             &n.output_dir.join(format!("{date}.html")),
@@ -323,7 +316,7 @@ fn newsletter_locked(
     Ok(NewsletterReport {
         date,
         outcome: Outcome::Made {
-            articles: layout.len(),
+            articles: layout.count(),
             subject: master.subject,
             preview,
             past,
@@ -365,14 +358,7 @@ pub fn send_test(
     };
     let recipient = render::Recipient::Test(to.to_string());
     let rendered = render::render(config, &plan.templates, plan.date, &layout, &recipient)?;
-    let eml = render::message(
-        config,
-        plan.date,
-        plan.cutoff,
-        &rendered,
-        &recipient,
-        &plan.templates,
-    )?;
+    let eml = render::message(config, plan.date, plan.cutoff, &rendered, &recipient)?;
     let where_to = transport.deliver(&config.newsletter.from.email, to, &eml)?;
     Ok(SendReport {
         date: plan.date,

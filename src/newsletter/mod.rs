@@ -152,12 +152,9 @@ impl Layout {
             .collect()
     }
 
-    pub fn len(&self) -> usize {
+    /// Articles in the edition: never 0 (a layout has a top story).
+    pub fn count(&self) -> usize {
         1 + self.sections.iter().map(|(_, v)| v.len()).sum::<usize>() + self.also.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        false
     }
 }
 
@@ -386,6 +383,6 @@ mod tests {
             l.also.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(),
             vec!["n1", "n0"]
         );
-        assert_eq!(l.len(), 5);
+        assert_eq!(l.count(), 5);
     }
 }

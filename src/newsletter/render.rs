@@ -38,6 +38,9 @@ pub struct Rendered {
     pub text: String,
     /// The edition had to be cut to titles only to stay under [`HTML_LIMIT`].
     pub trimmed: bool,
+    /// The unsubscribe link in the body, which the List-Unsubscribe header
+    /// repeats.
+    pub unsubscribe: String,
 }
 
 #[derive(Serialize)]
@@ -251,7 +254,7 @@ fn render_once(
             ])
         })
         .collect();
-    let count = layout.len();
+    let count = layout.count();
     let subject_env = minijinja::Environment::new();
     let mut subject = subject_env
         .render_str(
@@ -266,6 +269,7 @@ fn render_once(
     if let Recipient::Test(_) = to {
         subject = format!("[TEST] {subject}");
     }
+    let unsubscribe = unsubscribe_url(config, templates, to)?;
     let ctx = minijinja::context! {
         site => minijinja::context! {
             title => config.site.title.clone(), url => config.site.url.to_string(),
@@ -282,7 +286,7 @@ fn render_once(
         ctas => ctas,
         links => minijinja::context! {
             view_in_browser => view_in_browser,
-            unsubscribe => unsubscribe_url(config, templates, to)?,
+            unsubscribe => unsubscribe.clone(),
         },
     };
     let env = templates.environment()?;
@@ -310,6 +314,7 @@ fn render_once(
         html,
         text: normalize_text(&text),
         trimmed: false,
+        unsubscribe,
     })
 }
 
@@ -358,7 +363,6 @@ pub fn message(
     cutoff: DateTime<Utc>,
     rendered: &Rendered,
     to: &Recipient,
-    templates: &Templates,
 ) -> Result<Vec<u8>, Error> {
     let n = &config.newsletter;
     let domain = config.site.domain();
@@ -374,7 +378,7 @@ pub fn message(
         "<{date}.{id_part}.{}@{domain}>",
         n.list_id.replace(['<', '>', '@', ' '], "")
     );
-    let unsubscribe = unsubscribe_url(config, templates, to)?;
+    let unsubscribe = &rendered.unsubscribe;
     let mut list_unsubscribe = format!("<{unsubscribe}>");
     if let Some(mailto) = &n.unsubscribe_mailto {
         list_unsubscribe.push_str(&format!(", <mailto:{mailto}?subject=unsubscribe>"));
