@@ -9,9 +9,12 @@ use crate::content::{self, LoadReport};
 use crate::error::{Error, Problem, Problems};
 use crate::feed::select::FeedSelection;
 use crate::feed::{self, FeedSet, Format, GOOGLE_NEWS_FEED_LIMIT, PART_SIZE};
+use crate::newsletter::ledger::Ledger;
 use crate::output::{RunLock, Staging, Written};
+use crate::templates::Templates;
 use chrono::{DateTime, Utc};
 use std::io::Write;
+use std::path::Path;
 
 /// What a feeds build did.
 #[derive(Debug)]
@@ -70,21 +73,45 @@ fn plan(config: &Config, now: DateTime<Utc>, strict: bool) -> Result<Plan<'_>, E
     Ok((load, warnings, set.feeds))
 }
 
-/// Builds every feed into the output folder. Holds the site's lock; calls
+/// Builds every feed into the output folder, with the subscribe page,
+/// the newsletter archive and the partials. Holds the site's lock; calls
 /// `waiting` if another run holds it first.
 pub fn feeds(
     config: &Config,
     now: DateTime<Utc>,
-    waiting: impl FnOnce(&std::path::Path),
+    waiting: impl FnOnce(&Path),
 ) -> Result<FeedsReport, Error> {
-    let _lock = RunLock::acquire(&config.root.join(".matinale"), waiting)?;
-    feeds_locked(config, now)
+    let _lock = RunLock::acquire(&state_dir(config), waiting)?;
+    let templates = Templates::load(&config.root.join("templates"))?;
+    let mut staging = Staging::new();
+    let (mut report, feeds) = stage_feeds(config, now, &mut staging)?;
+    let (ledger, ledger_path) = read_ledger(config)?;
+    stage_pages(
+        config,
+        &templates,
+        &feeds,
+        &ledger,
+        &ledger_path,
+        &mut staging,
+    )?;
+    stage_ping_record(config, &mut staging)?;
+    report.written = staging.commit()?;
+    finish_feeds(config, &feeds, &mut report)?;
+    Ok(report)
 }
 
-fn feeds_locked(config: &Config, now: DateTime<Utc>) -> Result<FeedsReport, Error> {
+/// The folder of the site's state: lock, ping record, HTTP cache.
+pub fn state_dir(config: &Config) -> std::path::PathBuf {
+    config.root.join(".matinale")
+}
+
+fn stage_feeds<'a>(
+    config: &'a Config,
+    now: DateTime<Utc>,
+    staging: &mut Staging,
+) -> Result<(FeedsReport, Vec<feed::Feed<'a>>), Error> {
     let (load, mut warnings, feeds) = plan(config, now, false)?;
     let out = &config.feeds.output_dir;
-    let mut staging = Staging::new();
     for f in &feeds {
         for format in Format::ALL {
             let path = out.join(&f.dir).join(format.file_name());
@@ -102,21 +129,7 @@ fn feeds_locked(config: &Config, now: DateTime<Utc>) -> Result<FeedsReport, Erro
             }
         }
     }
-    let written = staging.commit()?;
-    // A category that no article has any more must not keep serving its
-    // last feeds.
-    let current = feeds
-        .iter()
-        .filter_map(|f| f.dir.strip_prefix("category/"))
-        .map(|d| d.trim_end_matches('/').to_owned())
-        .collect();
-    let removed = crate::output::prune(
-        &out.join("category"),
-        &current,
-        &["feed.xml", "atom.xml", "feed.json"],
-    )?;
-    Ok(FeedsReport {
-        removed,
+    let report = FeedsReport {
         left_out: load.problems.len(),
         load,
         warnings,
@@ -124,8 +137,104 @@ fn feeds_locked(config: &Config, now: DateTime<Utc>) -> Result<FeedsReport, Erro
             .iter()
             .map(|f| (f.dir.clone(), f.entries.len()))
             .collect(),
-        written,
-    })
+        written: Vec::new(),
+        removed: Vec::new(),
+    };
+    Ok((report, feeds))
+}
+
+/// The subscribe page, the archive, the feed of editions and the partials.
+fn stage_pages(
+    config: &Config,
+    templates: &Templates,
+    feeds: &[feed::Feed<'_>],
+    ledger: &Ledger,
+    ledger_path: &Path,
+    staging: &mut Staging,
+) -> Result<(), Error> {
+    let out = &config.feeds.output_dir;
+    let labels = templates.labels(&config.site.language)?;
+    let read = labels.get("view_in_browser").map_or("", String::as_str);
+    let editions = crate::pages::editions_feed(config, ledger, ledger_path, read);
+    for format in Format::ALL {
+        let path = out.join(&editions.dir).join(format.file_name());
+        staging.write(&path, |w| format.write(&editions, w, PART_SIZE).map(drop))?;
+    }
+    for page in crate::pages::render(config, templates, feeds, ledger)? {
+        staging.write(&out.join(&page.path), |w| w.write_all(page.html.as_bytes()))?;
+    }
+    Ok(())
+}
+
+/// Adds every feed whose bytes this run changes to the record `ping`
+/// reads (when a hub is set), in the same commit as the feeds themselves.
+fn stage_ping_record(config: &Config, staging: &mut Staging) -> Result<(), Error> {
+    if config.feeds.websub_hub.is_none() {
+        return Ok(());
+    }
+    let out = &config.feeds.output_dir;
+    let path = state_dir(config).join(crate::websub::PENDING_FILE);
+    let mut pending = read_pending(&path)?;
+    let before = pending.feeds.len();
+    for target in staging.changed() {
+        let is_feed = target
+            .file_name()
+            .is_some_and(|n| Format::ALL.iter().any(|f| n == f.file_name()));
+        let Ok(rel) = target.strip_prefix(out) else {
+            continue;
+        };
+        if is_feed {
+            let rel: Vec<_> = rel.iter().map(|c| c.to_string_lossy()).collect();
+            if let Ok(url) = config.feeds.base_url.join(&rel.join("/")) {
+                pending.feeds.insert(url.to_string());
+            }
+        }
+    }
+    if pending.feeds.len() != before {
+        staging.write(&path, |w| w.write_all(pending.to_json().as_bytes()))?;
+    }
+    Ok(())
+}
+
+fn read_pending(path: &Path) -> Result<crate::websub::Pending, Error> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => crate::websub::Pending::parse(&text).map_err(|e| Error::Invalid {
+            problems: Problems(vec![Problem::new(
+                path,
+                None,
+                "",
+                format!("{e}; delete the file to start afresh (the next build records the feeds it changes)"),
+            )]),
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Default::default()),
+        Err(source) => Err(Error::ReadContent {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// After the commit: the feeds of categories that no article has any more
+/// must not keep serving their last entries.
+fn finish_feeds(
+    config: &Config,
+    feeds: &[feed::Feed<'_>],
+    report: &mut FeedsReport,
+) -> Result<(), Error> {
+    let current = feeds
+        .iter()
+        .filter_map(|f| f.dir.strip_prefix("category/"))
+        .map(|d| d.trim_end_matches('/').to_owned())
+        .collect();
+    report.removed = crate::output::prune(
+        &config.feeds.output_dir.join("category"),
+        &current,
+        &["feed.xml", "atom.xml", "feed.json"],
+    )?;
+    // The ping record is state, not an output to report.
+    let state = state_dir(config);
+    report.written.retain(|w| !w.path.starts_with(&state));
+    Ok(())
 }
 
 /// What a newsletter run did.
@@ -159,23 +268,67 @@ pub fn newsletter(
     config: &Config,
     now: DateTime<Utc>,
     date: Option<chrono::NaiveDate>,
-    waiting: impl FnOnce(&std::path::Path),
+    waiting: impl FnOnce(&Path),
 ) -> Result<NewsletterReport, Error> {
-    let _lock = RunLock::acquire(&config.root.join(".matinale"), waiting)?;
-    newsletter_locked(config, now, date, true)
+    let _lock = RunLock::acquire(&state_dir(config), waiting)?;
+    let templates = Templates::load(&config.root.join("templates"))?;
+    let mut staging = Staging::new();
+    let (mut report, _) = stage_edition(config, &templates, now, date, true, &mut staging)?;
+    report.written = staging.commit()?;
+    Ok(report)
 }
 
-/// Feeds, then the edition due: `matinale build`.
+/// `matinale build`: the feeds, the edition due, and the pages (which link
+/// that edition), committed together.
 pub fn all(
     config: &Config,
     now: DateTime<Utc>,
-    waiting: impl FnOnce(&std::path::Path),
+    waiting: impl FnOnce(&Path),
 ) -> Result<(FeedsReport, NewsletterReport), Error> {
-    let _lock = RunLock::acquire(&config.root.join(".matinale"), waiting)?;
-    let feeds = feeds_locked(config, now)?;
+    let _lock = RunLock::acquire(&state_dir(config), waiting)?;
+    let templates = Templates::load(&config.root.join("templates"))?;
+    let mut staging = Staging::new();
+    let (mut feeds_report, feeds) = stage_feeds(config, now, &mut staging)?;
+    let feed_files = staging.len();
     // The feeds already reported the content's problems and warnings.
-    let edition = newsletter_locked(config, now, None, false)?;
-    Ok((feeds, edition))
+    let (mut edition, ledger) = stage_edition(config, &templates, now, None, false, &mut staging)?;
+    let edition_files = staging.len() - feed_files;
+    let ledger_path = ledger_path(config);
+    stage_pages(
+        config,
+        &templates,
+        &feeds,
+        &ledger,
+        &ledger_path,
+        &mut staging,
+    )?;
+    stage_ping_record(config, &mut staging)?;
+    let mut written = staging.commit()?;
+    edition.written = written
+        .drain(feed_files..feed_files + edition_files)
+        .collect();
+    feeds_report.written = written;
+    finish_feeds(config, &feeds, &mut feeds_report)?;
+    Ok((feeds_report, edition))
+}
+
+fn ledger_path(config: &Config) -> std::path::PathBuf {
+    config
+        .newsletter
+        .output_dir
+        .join(crate::newsletter::ledger::FILE_NAME)
+}
+
+fn read_ledger(config: &Config) -> Result<(Ledger, std::path::PathBuf), Error> {
+    let path = ledger_path(config);
+    let ledger = match std::fs::read_to_string(&path) {
+        Ok(text) => Ledger::parse(&text).map_err(|e| Error::Invalid {
+            problems: Problems(vec![Problem::new(&path, None, "", e)]),
+        })?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ledger::default(),
+        Err(source) => return Err(Error::ReadContent { path, source }),
+    };
+    Ok((ledger, path))
 }
 
 /// An edition decided, before it is written.
@@ -186,9 +339,8 @@ struct EditionPlan {
     past: bool,
     layout: Option<crate::newsletter::Layout>,
     warnings: Vec<Problem>,
-    ledger: crate::newsletter::ledger::Ledger,
+    ledger: Ledger,
     ledger_path: std::path::PathBuf,
-    templates: crate::templates::Templates,
 }
 
 fn plan_edition(
@@ -197,21 +349,8 @@ fn plan_edition(
     date: Option<chrono::NaiveDate>,
     report_content: bool,
 ) -> Result<EditionPlan, Error> {
-    use crate::newsletter::{self, ledger, Window};
-    let templates = crate::templates::Templates::load(&config.root.join("templates"))?;
-    let ledger_path = config.newsletter.output_dir.join(ledger::FILE_NAME);
-    let ledger = match std::fs::read_to_string(&ledger_path) {
-        Ok(text) => ledger::Ledger::parse(&text).map_err(|e| Error::Invalid {
-            problems: Problems(vec![Problem::new(&ledger_path, None, "", e)]),
-        })?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => ledger::Ledger::default(),
-        Err(source) => {
-            return Err(Error::ReadContent {
-                path: ledger_path,
-                source,
-            })
-        }
-    };
+    use crate::newsletter::{self, Window};
+    let (ledger, ledger_path) = read_ledger(config)?;
     let date = date.unwrap_or_else(|| newsletter::latest_due(config, now));
     let cutoff = newsletter::cutoff(config, date);
     let window = newsletter::window(config, &ledger, date).map_err(|r| Error::Invalid {
@@ -243,16 +382,19 @@ fn plan_edition(
         warnings,
         ledger,
         ledger_path,
-        templates,
     })
 }
 
-fn newsletter_locked(
+/// Stages the edition's files and, for a new edition, the ledger that
+/// records it; returns the ledger as it will be after the commit.
+fn stage_edition(
     config: &Config,
+    templates: &Templates,
     now: DateTime<Utc>,
     date: Option<chrono::NaiveDate>,
     report_content: bool,
-) -> Result<NewsletterReport, Error> {
+    staging: &mut Staging,
+) -> Result<(NewsletterReport, Ledger), Error> {
     use crate::newsletter::{ledger, render};
     let EditionPlan {
         date,
@@ -263,25 +405,25 @@ fn newsletter_locked(
         mut warnings,
         mut ledger,
         ledger_path,
-        templates,
     } = plan_edition(config, now, date, report_content)?;
     let n = &config.newsletter;
     let Some(layout) = layout else {
-        return Ok(NewsletterReport {
+        let report = NewsletterReport {
             date,
             outcome: Outcome::NothingNew,
             warnings,
             written: Vec::new(),
-        });
+        };
+        return Ok((report, ledger));
     };
     let master = render::render(
         config,
-        &templates,
+        templates,
         date,
         &layout,
         &render::Recipient::Platform,
     )?;
-    let web = render::render(config, &templates, date, &layout, &render::Recipient::Web)?;
+    let web = render::render(config, templates, date, &layout, &render::Recipient::Web)?;
     let eml = render::message(config, date, cutoff, &master, &render::Recipient::Platform)?;
     if master.trimmed {
         warnings.push(Problem::new(
@@ -291,7 +433,6 @@ fn newsletter_locked(
             "over 80 KB of HTML: the sections were cut to titles only (Gmail clips longer messages)",
         ));
     }
-    let mut staging = Staging::new();
     let out = &n.output_dir;
     staging.write(&out.join(format!("{date}.html")), |w| {
         w.write_all(master.html.as_bytes())
@@ -309,11 +450,19 @@ fn newsletter_locked(
             date,
             cutoff,
             articles: layout.ids(),
+            subject: master.subject.clone(),
+            preheader: layout.top.summary.clone().unwrap_or_default(),
+            headlines: layout
+                .articles()
+                .map(|a| ledger::Headline {
+                    title: a.title.clone(),
+                    url: a.url.to_string(),
+                })
+                .collect(),
         });
         staging.write(&ledger_path, |w| w.write_all(ledger.to_json().as_bytes()))?;
     }
-    let written = staging.commit()?;
-    Ok(NewsletterReport {
+    let report = NewsletterReport {
         date,
         outcome: Outcome::Made {
             articles: layout.count(),
@@ -323,8 +472,9 @@ fn newsletter_locked(
             trimmed: master.trimmed,
         },
         warnings,
-        written,
-    })
+        written: Vec::new(),
+    };
+    Ok((report, ledger))
 }
 
 /// What a test send did.
@@ -347,6 +497,7 @@ pub fn send_test(
     transport: &dyn crate::mail::Transport,
 ) -> Result<SendReport, Error> {
     use crate::newsletter::render;
+    let templates = Templates::load(&config.root.join("templates"))?;
     let plan = plan_edition(config, now, date, true)?;
     let Some(layout) = plan.layout else {
         return Ok(SendReport {
@@ -357,7 +508,7 @@ pub fn send_test(
         });
     };
     let recipient = render::Recipient::Test(to.to_string());
-    let rendered = render::render(config, &plan.templates, plan.date, &layout, &recipient)?;
+    let rendered = render::render(config, &templates, plan.date, &layout, &recipient)?;
     let eml = render::message(config, plan.date, plan.cutoff, &rendered, &recipient)?;
     let where_to = transport.deliver(&config.newsletter.from.email, to, &eml)?;
     Ok(SendReport {
@@ -366,4 +517,58 @@ pub fn send_test(
         subject: rendered.subject,
         warnings: plan.warnings,
     })
+}
+
+/// What a ping did.
+#[derive(Debug)]
+pub struct PingReport {
+    pub hub: url::Url,
+    /// Feed URLs the hub acknowledged.
+    pub sent: Vec<String>,
+}
+
+/// Tells the WebSub hub about every feed changed by builds since the last
+/// successful ping. Stops at the first feed the hub does not acknowledge;
+/// that one and the rest stay recorded for the next ping.
+pub fn ping(config: &Config, waiting: impl FnOnce(&Path)) -> Result<PingReport, Error> {
+    let Some(hub_url) = &config.feeds.websub_hub else {
+        return Err(Error::Invalid {
+            problems: Problems(vec![Problem::new(
+                &config.path,
+                None,
+                "feeds.websub_hub",
+                "not set, so there is no hub to tell; set it to your hub's URL, e.g. \"https://pubsubhubbub.appspot.com/\"",
+            )]),
+        });
+    };
+    let _lock = RunLock::acquire(&state_dir(config), waiting)?;
+    let path = state_dir(config).join(crate::websub::PENDING_FILE);
+    let mut pending = read_pending(&path)?;
+    let hub = crate::websub::Hub::new(
+        hub_url.clone(),
+        std::time::Duration::from_secs(config.feeds.websub_timeout_s),
+        &config.site.user_agent(),
+    );
+    let mut sent = Vec::new();
+    let mut failed = None;
+    for topic in pending.feeds.clone() {
+        if let Err(e) = hub.publish(&topic) {
+            failed = Some(e);
+            break;
+        }
+        pending.feeds.remove(&topic);
+        sent.push(topic);
+    }
+    if !sent.is_empty() {
+        let mut staging = Staging::new();
+        staging.write(&path, |w| w.write_all(pending.to_json().as_bytes()))?;
+        staging.commit()?;
+    }
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(PingReport {
+            hub: hub_url.clone(),
+            sent,
+        }),
+    }
 }

@@ -108,6 +108,14 @@ pub enum Error {
     #[error(transparent)]
     Mail(#[from] crate::mail::MailError),
 
+    /// A remote server (the WebSub hub) failed: exit code 3.
+    #[error("{server}: {what}\n  hint: {hint}")]
+    Remote {
+        server: String,
+        what: String,
+        hint: String,
+    },
+
     /// A feed could not be serialised (a bug or an I/O error under the writer).
     #[error("cannot serialise {}: {message}", path.display())]
     Serialize { path: PathBuf, message: String },
@@ -118,7 +126,7 @@ impl Error {
     /// (2 is usage, handled by clap; 3 is a remote peer.)
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Mail(crate::mail::MailError::Remote { .. }) => 3,
+            Error::Mail(crate::mail::MailError::Remote { .. }) | Error::Remote { .. } => 3,
             _ => 1,
         }
     }

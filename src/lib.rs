@@ -18,7 +18,10 @@ pub mod feed;
 pub mod mail;
 pub mod newsletter;
 pub mod output;
+pub mod pages;
+pub mod serve;
 pub mod templates;
+pub mod websub;
 
 pub use config::Config;
 pub use error::{Error, Problem, Problems};

@@ -97,6 +97,23 @@ impl Staging {
         Ok(bytes)
     }
 
+    /// Outputs staged so far.
+    pub fn len(&self) -> usize {
+        self.staged.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.staged.is_empty()
+    }
+
+    /// Targets whose bytes the commit will change.
+    pub fn changed(&self) -> impl Iterator<Item = &Path> {
+        self.staged
+            .iter()
+            .filter(|s| s.changed)
+            .map(|s| s.target.as_path())
+    }
+
     /// Renames every changed output over its target; removes the others'
     /// temporary files.
     pub fn commit(mut self) -> Result<Vec<Written>, Error> {

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Built-in templates, by file name.
-const BUILTIN: [(&str, &str); 3] = [
+const BUILTIN: [(&str, &str); 7] = [
     (
         "newsletter.html.j2",
         include_str!("../templates/newsletter.html.j2"),
@@ -20,6 +20,16 @@ const BUILTIN: [(&str, &str); 3] = [
         include_str!("../templates/newsletter.txt.j2"),
     ),
     ("labels.toml", include_str!("../templates/labels.toml")),
+    (
+        "subscribe.html.j2",
+        include_str!("../templates/subscribe.html.j2"),
+    ),
+    (
+        "archive.html.j2",
+        include_str!("../templates/archive.html.j2"),
+    ),
+    ("head.html.j2", include_str!("../templates/head.html.j2")),
+    ("cta.html.j2", include_str!("../templates/cta.html.j2")),
 ];
 
 /// Where a template came from, for messages.
@@ -84,6 +94,23 @@ impl Templates {
             .expect("the default syntax is valid");
         env.set_syntax(syntax);
         env.add_filter("wrap", wrap_filter);
+        // MiniJinja's HTML escaping also turns `/` into `&#x2f;`: valid, but
+        // the URLs of a snippet pasted into a site's templates must read as
+        // URLs. Escaping & < > " ' is what HTML needs.
+        env.set_formatter(|out, state, value| {
+            if *state.auto_escape() == minijinja::AutoEscape::Html
+                && !value.is_safe()
+                && value.kind() == minijinja::value::ValueKind::String
+            {
+                let s = value.as_str().unwrap_or_default();
+                out.write_str(&crate::content::text::escape_html(s))
+                    .map_err(|e| {
+                        minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string())
+                    })
+            } else {
+                minijinja::escape_formatter(out, state, value)
+            }
+        });
         for (name, (src, _)) in &self.sources {
             if name.ends_with(".j2") {
                 env.add_template_owned(*name, src.clone())
@@ -91,6 +118,43 @@ impl Templates {
             }
         }
         Ok(env)
+    }
+
+    /// The fixed words of `labels.toml` for a language tag such as
+    /// `fr-FR` (its part before `-`), else English.
+    pub fn labels(&self, language: &str) -> Result<BTreeMap<String, String>, Error> {
+        let table: BTreeMap<String, BTreeMap<String, String>> =
+            toml::from_str(self.source("labels.toml")).map_err(|e| Error::Invalid {
+                problems: Problems(vec![Problem::new(
+                    &self.path("labels.toml"),
+                    e.span()
+                        .map(|s| crate::config::line_of(self.source("labels.toml"), s.start)),
+                    "",
+                    e.message().to_owned(),
+                )]),
+            })?;
+        let lang = language
+            .split('-')
+            .next()
+            .unwrap_or("en")
+            .to_ascii_lowercase();
+        Ok(table
+            .get(&lang)
+            .or_else(|| table.get("en"))
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    /// Renders the template `name` with `ctx`.
+    pub fn render(
+        &self,
+        env: &Environment<'_>,
+        name: &str,
+        ctx: &minijinja::Value,
+    ) -> Result<String, Error> {
+        env.get_template(name)
+            .and_then(|t| t.render(ctx))
+            .map_err(|e| self.invalid(name, &e))
     }
 
     /// A template error as a problem naming the file and line.

@@ -59,6 +59,15 @@ fn print(ctx: &Ctx, report: &crate::build::FeedsReport) {
             if categories == 1 { "y" } else { "ies" }
         ));
     }
+    let c = &ctx.config;
+    ctx.say(format!(
+        "{}: the subscribe page; {}: the newsletter archive and its feeds; {}: head.html, cta.html",
+        out.join(&c.site.subscribe_path)
+            .join("index.html")
+            .display(),
+        out.join(crate::pages::ARCHIVE_DIR).display(),
+        out.join("_partials").display(),
+    ));
     for w in &report.written {
         ctx.detail(format!(
             "  {} {} ({})",

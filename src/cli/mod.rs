@@ -7,7 +7,9 @@
 mod build;
 mod check;
 mod newsletter;
+mod ping;
 mod send_test;
+mod serve;
 
 use crate::config::Config;
 use anyhow::Context;
@@ -51,9 +53,15 @@ pub struct Args {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Build everything: the feeds and the newsletter edition due.
-    Build,
-    /// Build the feeds only: RSS, Atom, JSON Feed, and one set per category.
+    /// Build everything: the feeds, the newsletter edition due, the
+    /// subscribe page, the newsletter archive and the snippets.
+    Build {
+        /// Then tell the WebSub hub which feeds changed (see `ping`).
+        #[arg(long)]
+        ping: bool,
+    },
+    /// Build the feeds (RSS, Atom, JSON Feed, and one set per category),
+    /// the subscribe page, the archive and the snippets; no new edition.
     Feeds,
     /// Validate config and content, list every problem; write nothing.
     Check,
@@ -75,6 +83,16 @@ pub enum Command {
         /// The edition's date (YYYY-MM-DD); default: the latest one due.
         #[arg(long, value_name = "D")]
         date: Option<chrono::NaiveDate>,
+    },
+    /// Tell the WebSub hub ([feeds] websub_hub) about every feed changed
+    /// by builds since the last successful ping.
+    Ping,
+    /// Build, then serve the output folder on 127.0.0.1, rebuilding when
+    /// feed.toml, the content or templates/ change. Ctrl-C stops it.
+    Serve {
+        /// The port (0: any free port, printed).
+        #[arg(long, default_value_t = 8080, value_name = "P")]
+        port: u16,
     },
 }
 
@@ -136,11 +154,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         verbose: args.verbose,
     };
     match args.command {
-        Command::Build => build::run_all(&ctx),
+        Command::Build { ping: false } => build::run_all(&ctx),
+        Command::Build { ping: true } => build::run_all(&ctx).and_then(|()| ping::run(&ctx)),
         Command::Feeds => build::run(&ctx),
         Command::Check => check::run(&ctx),
         Command::Newsletter { date } => newsletter::run(&ctx, date),
         Command::SendTest { to, date } => send_test::run(&ctx, &to, date),
+        Command::Ping => ping::run(&ctx),
+        Command::Serve { port } => serve::run(ctx, &args.config, args.now, port),
     }
 }
 

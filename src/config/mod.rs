@@ -112,6 +112,12 @@ impl Site {
     pub fn domain(&self) -> &str {
         self.url.host_str().unwrap_or("localhost")
     }
+
+    /// How matinale introduces itself to HTTP servers: publishers and hubs
+    /// can tell whose job it is.
+    pub fn user_agent(&self) -> String {
+        format!("matinale/{} (+{})", env!("CARGO_PKG_VERSION"), self.url)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,6 +154,8 @@ pub struct Feeds {
     pub full_content: bool,
     pub per_category: bool,
     pub websub_hub: Option<Url>,
+    /// For each request to the hub.
+    pub websub_timeout_s: u64,
 }
 
 /// A call to action ("follow us on Google News"), shown in every channel.
@@ -235,6 +243,17 @@ impl Config {
             );
         }
         let subscribe_path = format!("{}/", subscribe_path.trim_matches('/'));
+        // Those folders hold the category feeds, the newsletter archive and
+        // the partials: the page must not land on top of them.
+        let top = subscribe_path.split('/').next().unwrap_or("");
+        if ["category", "newsletter", "_partials"].contains(&top) {
+            v.err(
+                "site",
+                None,
+                "subscribe_path",
+                format!("`{top}/` is where matinale writes other files; choose another folder, e.g. \"abonnement/\""),
+            );
+        }
 
         let c = raw.content;
         let source = match c.source.as_deref().unwrap_or("markdown") {
@@ -291,6 +310,15 @@ impl Config {
             u
         });
         let websub_hub = v.optional_url("feeds", "websub_hub", f.websub_hub.as_deref());
+        let websub_timeout_s = f.websub_timeout_s.unwrap_or(10);
+        if websub_timeout_s == 0 {
+            v.err(
+                "feeds",
+                None,
+                "websub_timeout_s",
+                "must be at least 1 (seconds)",
+            );
+        }
 
         let mut ctas = Vec::new();
         let mut ids = BTreeSet::new();
@@ -514,6 +542,7 @@ impl Config {
                 full_content: f.full_content.unwrap_or(true),
                 per_category: f.per_category.unwrap_or(true),
                 websub_hub,
+                websub_timeout_s,
             },
             ctas,
             newsletter,

@@ -54,6 +54,7 @@ pub struct RawFeeds {
     pub full_content: Option<bool>,
     pub per_category: Option<bool>,
     pub websub_hub: Option<String>,
+    pub websub_timeout_s: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]

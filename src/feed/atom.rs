@@ -72,7 +72,7 @@ fn build(feed: &Feed, entries: &[Arc<super::Item>]) -> AtomFeed {
     }
     let mut links = vec![
         Link {
-            href: site.url.to_string(),
+            href: feed.home.to_string(),
             rel: "alternate".into(),
             mime_type: Some("text/html".into()),
             ..Default::default()

@@ -70,7 +70,7 @@ pub fn render(feed: &Feed, entries: &[Arc<super::Item>], mut out: Vec<u8>) -> io
     let doc = JsonFeed {
         version: "https://jsonfeed.org/version/1.1",
         title: &feed.title,
-        home_page_url: site.url.as_str(),
+        home_page_url: feed.home.as_str(),
         feed_url: feed.urls.json.as_str(),
         description: Some(site.description.as_str()).filter(|d| !d.is_empty()),
         icon: site

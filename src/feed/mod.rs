@@ -59,6 +59,10 @@ pub struct Feed<'a> {
     /// `category/<slug>/`).
     pub dir: String,
     pub title: String,
+    /// The category of a category feed.
+    pub category: Option<String>,
+    /// The page the feed is about: the site, or the newsletter archive.
+    pub home: Url,
     pub urls: FeedUrls,
     /// Newest entry's `updated`; `None` for a feed without entries.
     pub updated: Option<DateTime<Utc>>,
@@ -141,14 +145,9 @@ impl<'a> FeedSet<'a> {
             for (name, articles) in &categories {
                 let dir = format!("category/{}/", slugs[name]);
                 let title = format!("{} — {}", site.title, name);
-                feeds.push(Feed::new(
-                    config,
-                    dir,
-                    title,
-                    lookup(articles),
-                    complete,
-                    &slugs,
-                ));
+                let mut feed = Feed::new(config, dir, title, lookup(articles), complete, &slugs);
+                feed.category = Some(name.clone());
+                feeds.push(feed);
             }
         }
         Ok(FeedSet { feeds, warnings })
@@ -156,7 +155,9 @@ impl<'a> FeedSet<'a> {
 }
 
 impl<'a> Feed<'a> {
-    fn new(
+    /// A feed of `entries` in the folder `dir` (`""` or ending in `/`) of
+    /// the output folder, about the site's home page.
+    pub fn new(
         config: &'a Config,
         dir: String,
         title: String,
@@ -171,6 +172,8 @@ impl<'a> Feed<'a> {
         };
         Feed {
             config,
+            category: None,
+            home: config.site.url.clone(),
             urls: FeedUrls {
                 rss: url("feed.xml"),
                 atom: url("atom.xml"),

@@ -76,7 +76,7 @@ fn channel(feed: &Feed, entries: &[Arc<super::Item>]) -> Channel {
     let updated = feed.updated.map(|u| u.with_timezone(&tz));
     Channel {
         title: feed.title.clone(),
-        link: site.url.to_string(),
+        link: feed.home.to_string(),
         description: if site.description.is_empty() {
             feed.title.clone()
         } else {
@@ -88,7 +88,7 @@ fn channel(feed: &Feed, entries: &[Arc<super::Item>]) -> Channel {
         image: site.logo.as_ref().map(|logo| Image {
             url: logo.to_string(),
             title: feed.title.clone(),
-            link: site.url.to_string(),
+            link: feed.home.to_string(),
             ..Default::default()
         }),
         atom_ext: Some(::rss::extension::atom::AtomExtension { links: atom_links }),

@@ -16,12 +16,27 @@ pub struct Ledger {
     pub editions: Vec<Entry>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
     pub date: NaiveDate,
     pub cutoff: DateTime<Utc>,
     /// Ids of the articles carried, in the order of the edition.
     pub articles: Vec<String>,
+    /// What the archive page and the feed of editions show. Absent from
+    /// ledgers written before they existed.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub subject: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub preheader: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub headlines: Vec<Headline>,
+}
+
+/// An article of a past edition, as its archive lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Headline {
+    pub title: String,
+    pub url: String,
 }
 
 impl Ledger {

@@ -144,12 +144,14 @@ pub struct Layout {
 
 impl Layout {
     /// Every article, in the order the edition shows them.
-    pub fn ids(&self) -> Vec<String> {
+    pub fn articles(&self) -> impl Iterator<Item = &Arc<Article>> {
         std::iter::once(&self.top)
             .chain(self.sections.iter().flat_map(|(_, v)| v.iter()))
             .chain(self.also.iter())
-            .map(|a| a.id.clone())
-            .collect()
+    }
+
+    pub fn ids(&self) -> Vec<String> {
+        self.articles().map(|a| a.id.clone()).collect()
     }
 
     /// Articles in the edition: never 0 (a layout has a top story).
@@ -256,6 +258,7 @@ mod tests {
                 date,
                 cutoff: cutoff(c, date),
                 articles: ids.clone(),
+                ..Default::default()
             });
         }
         ids

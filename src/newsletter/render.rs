@@ -193,7 +193,7 @@ fn render_once(
     titles_only: bool,
 ) -> Result<Rendered, Error> {
     let n = &config.newsletter;
-    let labels = labels(config, templates)?;
+    let labels = templates.labels(&config.site.language)?;
     let date_long = long_date(config, date);
     let top = article_ctx(config, &layout.top, date);
     let (sections, mut also): (Vec<(String, Vec<ArticleCtx>)>, Vec<Link>) = if titles_only {
@@ -330,30 +330,6 @@ fn normalize_text(text: &str) -> String {
     }
     out.push('\n');
     out
-}
-
-fn labels(config: &Config, templates: &Templates) -> Result<BTreeMap<String, String>, Error> {
-    let table: BTreeMap<String, BTreeMap<String, String>> =
-        toml::from_str(templates.source("labels.toml")).map_err(|e| Error::Invalid {
-            problems: Problems(vec![Problem::new(
-                std::path::Path::new("templates/labels.toml"),
-                None,
-                "",
-                e.message().to_owned(),
-            )]),
-        })?;
-    let lang = config
-        .site
-        .language
-        .split('-')
-        .next()
-        .unwrap_or("en")
-        .to_ascii_lowercase();
-    Ok(table
-        .get(&lang)
-        .or_else(|| table.get("en"))
-        .cloned()
-        .unwrap_or_default())
 }
 
 /// The edition as a MIME message (multipart/alternative: text, then HTML).

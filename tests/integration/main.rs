@@ -14,3 +14,4 @@ mod parts;
 mod sample;
 mod send_test;
 mod send_tls;
+mod websub;

@@ -1,0 +1,380 @@
+//! `matinale serve`: the output folder over HTTP on 127.0.0.1, to look at
+//! the pages and point a feed reader at the feeds before publishing, and
+//! the fingerprint of the sources that tells when to rebuild.
+//!
+//! A preview server, not a production one: loopback only, no directory
+//! listings, nothing outside the folder (`..`, encoded or not, and hidden
+//! files are refused; symlinks may not lead out), and the answers a reader
+//! or CDN expects: the feed content types, ETag and Last-Modified with 304s.
+
+use crate::error::Error;
+use chrono::{DateTime, Utc};
+use std::fs::{self, File};
+use std::io;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+use tiny_http::{Header, Method, Request, Response, ResponseBox};
+
+/// Threads answering requests: a slow client must not stall the others.
+const WORKERS: usize = 4;
+
+/// A bound server.
+pub struct Server {
+    http: tiny_http::Server,
+    root: PathBuf,
+    /// Where `/` sends a browser when the folder has no index.html.
+    home: String,
+}
+
+impl Server {
+    /// Binds 127.0.0.1:`port` (0: any free port) to serve `root`.
+    pub fn bind(port: u16, root: &Path, home: &str) -> Result<Server, Error> {
+        let http = tiny_http::Server::http(("127.0.0.1", port)).map_err(|e| Error::Remote {
+            server: format!("cannot listen on 127.0.0.1:{port}"),
+            what: e.to_string(),
+            hint: "another program may use this port; choose another with --port".to_owned(),
+        })?;
+        Ok(Server {
+            http,
+            root: root.to_path_buf(),
+            home: format!("/{}", home.trim_start_matches('/')),
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.http
+            .server_addr()
+            .to_ip()
+            .expect("bound to a TCP address")
+    }
+
+    /// Answers requests on worker threads, for as long as the process runs.
+    pub fn spawn(self) {
+        let server = std::sync::Arc::new(self);
+        for _ in 0..WORKERS {
+            let s = server.clone();
+            std::thread::spawn(move || {
+                while let Ok(request) = s.http.recv() {
+                    s.answer(request);
+                }
+            });
+        }
+    }
+
+    fn answer(&self, request: Request) {
+        let header = |name: &str| {
+            request
+                .headers()
+                .iter()
+                .find(|h| h.field.as_str().as_str().eq_ignore_ascii_case(name))
+                .map(|h| h.value.as_str().to_owned())
+        };
+        let conditions = Conditions {
+            if_none_match: header("If-None-Match"),
+            if_modified_since: header("If-Modified-Since"),
+        };
+        let response = match request.method() {
+            Method::Get | Method::Head => self.respond(request.url(), &conditions),
+            _ => text(405, "only GET and HEAD are served\n")
+                .with_header(header_of("Allow", "GET, HEAD")),
+        };
+        // A client that hung up is not our problem.
+        let _ = request.respond(response);
+    }
+
+    fn respond(&self, url: &str, conditions: &Conditions) -> ResponseBox {
+        let rel = match resolve(url) {
+            Ok(rel) => rel,
+            Err(status) => return text(status, "no such file\n"),
+        };
+        let mut path = self.root.join(&rel);
+        let Ok(meta) = fs::metadata(&path) else {
+            if rel.as_os_str().is_empty() {
+                return redirect(&self.home);
+            }
+            return text(404, "no such file\n");
+        };
+        if meta.is_dir() {
+            let raw_path = url.split(['?', '#']).next().unwrap_or("/");
+            if !raw_path.ends_with('/') {
+                return redirect(&format!("{raw_path}/"));
+            }
+            path.push("index.html");
+            if !path.is_file() {
+                if rel.as_os_str().is_empty() {
+                    return redirect(&self.home);
+                }
+                return text(404, "no such file\n");
+            }
+        }
+        // A symlink inside the folder must not lead out of it.
+        let inside = match (path.canonicalize(), self.root.canonicalize()) {
+            (Ok(p), Ok(root)) => p.starts_with(root),
+            _ => false,
+        };
+        if !inside {
+            return text(404, "no such file\n");
+        }
+        match file_response(&path, conditions) {
+            Ok(r) => r,
+            Err(_) => text(404, "no such file\n"),
+        }
+    }
+}
+
+/// The request's cache validators.
+#[derive(Debug, Default)]
+pub struct Conditions {
+    pub if_none_match: Option<String>,
+    pub if_modified_since: Option<String>,
+}
+
+/// The path under the served folder that `url` names, or the status to
+/// answer: 400 for a path that tries to climb out or is not UTF-8, 404 for
+/// hidden files (the writer's temporary files start with a dot).
+pub fn resolve(url: &str) -> Result<PathBuf, u16> {
+    let raw = url.split(['?', '#']).next().unwrap_or("");
+    if !raw.starts_with('/') {
+        return Err(400);
+    }
+    let bytes: Vec<u8> = percent_decode(raw).ok_or(400u16)?;
+    let decoded = String::from_utf8(bytes).map_err(|_| 400u16)?;
+    if decoded.contains(['\0', '\\']) {
+        return Err(400);
+    }
+    let mut rel = PathBuf::new();
+    for segment in decoded.split('/').filter(|s| !s.is_empty()) {
+        if segment == ".." || segment == "." {
+            return Err(400);
+        }
+        if segment.starts_with('.') {
+            return Err(404);
+        }
+        rel.push(segment);
+    }
+    Ok(rel)
+}
+
+fn percent_decode(s: &str) -> Option<Vec<u8>> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    Some(out)
+}
+
+/// The content type of a served file, by its name.
+pub fn content_type(path: &Path) -> &'static str {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    match name {
+        "feed.xml" => return "application/rss+xml; charset=utf-8",
+        "atom.xml" => return "application/atom+xml; charset=utf-8",
+        "feed.json" => return "application/feed+json; charset=utf-8",
+        _ => {}
+    }
+    match name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()) {
+        Some(e) => match e.as_str() {
+            "html" | "htm" => "text/html; charset=utf-8",
+            "xml" => "application/xml; charset=utf-8",
+            "json" => "application/json; charset=utf-8",
+            "txt" => "text/plain; charset=utf-8",
+            "css" => "text/css; charset=utf-8",
+            "js" => "text/javascript; charset=utf-8",
+            "svg" => "image/svg+xml",
+            "png" => "image/png",
+            "jpg" | "jpeg" => "image/jpeg",
+            "gif" => "image/gif",
+            "webp" => "image/webp",
+            "avif" => "image/avif",
+            "ico" => "image/x-icon",
+            "eml" => "message/rfc822",
+            _ => "application/octet-stream",
+        },
+        None => "application/octet-stream",
+    }
+}
+
+/// The validators of a file: its ETag (size and modification time: the
+/// writer leaves unchanged files untouched, so both are stable) and its
+/// Last-Modified time, to the second.
+pub fn validators(meta: &fs::Metadata) -> (String, DateTime<Utc>) {
+    let modified = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+    let since = modified
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO);
+    let etag = format!("\"{:x}-{:x}\"", meta.len(), since.as_nanos());
+    let seconds = i64::try_from(since.as_secs()).unwrap_or(0);
+    let last_modified = DateTime::from_timestamp(seconds, 0).unwrap_or_default();
+    (etag, last_modified)
+}
+
+/// Whether the client's copy is current (RFC 9110 §13.2.2: If-None-Match
+/// wins over If-Modified-Since).
+pub fn not_modified(conditions: &Conditions, etag: &str, last_modified: DateTime<Utc>) -> bool {
+    if let Some(tags) = &conditions.if_none_match {
+        return tags
+            .split(',')
+            .map(|t| t.trim().trim_start_matches("W/"))
+            .any(|t| t == etag || t == "*");
+    }
+    conditions
+        .if_modified_since
+        .as_deref()
+        .and_then(|d| DateTime::parse_from_rfc2822(d).ok())
+        .is_some_and(|since| last_modified <= since)
+}
+
+fn file_response(path: &Path, conditions: &Conditions) -> io::Result<ResponseBox> {
+    let file = File::open(path)?;
+    let meta = file.metadata()?;
+    let (etag, last_modified) = validators(&meta);
+    let common = [
+        header_of("ETag", &etag),
+        header_of(
+            "Last-Modified",
+            &last_modified
+                .format("%a, %d %b %Y %H:%M:%S GMT")
+                .to_string(),
+        ),
+        // A preview: always ask whether the file changed.
+        header_of("Cache-Control", "no-cache"),
+    ];
+    let mut response = if not_modified(conditions, &etag, last_modified) {
+        Response::empty(304).boxed()
+    } else {
+        Response::from_file(file)
+            .with_header(header_of("Content-Type", content_type(path)))
+            .boxed()
+    };
+    for h in common {
+        response.add_header(h);
+    }
+    Ok(response)
+}
+
+fn header_of(name: &str, value: &str) -> Header {
+    Header::from_bytes(name.as_bytes(), value.as_bytes())
+        .expect("header names and values are ASCII")
+}
+
+fn text(status: u16, body: &str) -> ResponseBox {
+    Response::from_string(body)
+        .with_status_code(status)
+        .with_header(header_of("Content-Type", "text/plain; charset=utf-8"))
+        .boxed()
+}
+
+fn redirect(location: &str) -> ResponseBox {
+    Response::empty(302)
+        .with_header(header_of("Location", location))
+        .boxed()
+}
+
+/// What the sources look like now: every file's path, size and
+/// modification time. Two different fingerprints mean "rebuild".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fingerprint(Vec<(PathBuf, u64, Option<SystemTime>)>);
+
+impl Fingerprint {
+    /// Of `paths`, each a file or a folder (walked; hidden entries skipped,
+    /// missing paths count as absent).
+    pub fn of(paths: &[PathBuf]) -> Fingerprint {
+        let mut files = Vec::new();
+        for p in paths {
+            walk(p, &mut files);
+        }
+        files.sort();
+        Fingerprint(files)
+    }
+}
+
+fn walk(path: &Path, files: &mut Vec<(PathBuf, u64, Option<SystemTime>)>) {
+    let Ok(meta) = fs::metadata(path) else {
+        return;
+    };
+    if meta.is_dir() {
+        let Ok(entries) = fs::read_dir(path) else {
+            return;
+        };
+        for e in entries.flatten() {
+            if !e.file_name().to_string_lossy().starts_with('.') {
+                walk(&e.path(), files);
+            }
+        }
+    } else {
+        files.push((path.to_path_buf(), meta.len(), meta.modified().ok()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_that_climb_out_are_refused() {
+        for url in [
+            "/../x",
+            "/%2e%2e/x",
+            "/..%2fx",
+            "/a/../../x",
+            "/%2E%2E%2F%2E%2E%2Fetc/passwd",
+            "/a/%2e/b",
+            "/a%00b",
+            "/..\\x",
+            "/a%5c..%5cx",
+            "relative",
+            "/%zz",
+            "/%ff",
+        ] {
+            assert_eq!(resolve(url), Err(400), "{url}");
+        }
+        assert_eq!(resolve("/.feed.xml.matinale-tmp"), Err(404));
+        assert_eq!(resolve("/.matinale/lock"), Err(404));
+        assert_eq!(
+            resolve("/category/jeux-video/feed.xml?x=1"),
+            Ok(PathBuf::from("category/jeux-video/feed.xml"))
+        );
+        assert_eq!(resolve("/caf%C3%A9/"), Ok(PathBuf::from("café")));
+        assert_eq!(resolve("/"), Ok(PathBuf::new()));
+    }
+
+    #[test]
+    fn validators_answer_304_only_for_the_current_copy() {
+        let lm = DateTime::parse_from_rfc3339("2026-11-26T06:30:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let c = |inm: Option<&str>, ims: Option<&str>| Conditions {
+            if_none_match: inm.map(str::to_owned),
+            if_modified_since: ims.map(str::to_owned),
+        };
+        assert!(not_modified(&c(Some("\"a\""), None), "\"a\"", lm));
+        assert!(not_modified(&c(Some("\"b\", W/\"a\""), None), "\"a\"", lm));
+        assert!(!not_modified(
+            &c(Some("\"b\""), Some("Thu, 26 Nov 2026 06:30:00 GMT")),
+            "\"a\"",
+            lm
+        ));
+        assert!(not_modified(
+            &c(None, Some("Thu, 26 Nov 2026 06:30:00 GMT")),
+            "\"a\"",
+            lm
+        ));
+        assert!(!not_modified(
+            &c(None, Some("Thu, 26 Nov 2026 06:29:59 GMT")),
+            "\"a\"",
+            lm
+        ));
+        assert!(!not_modified(&c(None, Some("yesterday")), "\"a\"", lm));
+        assert!(!not_modified(&c(None, None), "\"a\"", lm));
+    }
+}
