@@ -254,6 +254,9 @@ fn file_response(path: &Path, conditions: &Conditions) -> io::Result<ResponseBox
     } else {
         Response::from_file(file)
             .with_header(header_of("Content-Type", content_type(path)))
+            // A Content-Length, never chunks: some readers and caches
+            // check a feed's length.
+            .with_chunked_threshold(usize::MAX)
             .boxed()
     };
     for h in common {

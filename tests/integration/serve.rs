@@ -1,0 +1,367 @@
+//! `matinale serve` over real HTTP: content types, validators and 304s,
+//! traversal attempts, rebuilds on change.
+
+use crate::harness::{Site, SAMPLE_NOW};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// A running `matinale serve`, stopped when dropped.
+struct Server {
+    child: Child,
+    addr: String,
+    stderr: mpsc::Receiver<String>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(site: &Site) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_matinale"))
+        .args(["--now", SAMPLE_NOW, "serve", "--port", "0"])
+        .current_dir(site.dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, stderr) = mpsc::channel();
+    let err = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(err).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut addr = None;
+    let mut line = String::new();
+    while out.read_line(&mut line).unwrap() > 0 {
+        if let Some(rest) = line.split_once(" at http://").map(|(_, r)| r) {
+            addr = Some(rest.split('/').next().unwrap().to_owned());
+            break;
+        }
+        line.clear();
+    }
+    // Keep reading stdout so the server never blocks on a full pipe.
+    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+    Server {
+        child,
+        addr: addr.expect("serve printed its address"),
+        stderr,
+    }
+}
+
+/// One answer, as sent.
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// Sends `METHOD PATH` as is (no client-side normalisation of `..`).
+fn request(server: &Server, method: &str, path: &str, headers: &[(&str, &str)]) -> Answer {
+    let mut s = TcpStream::connect(&server.addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
+        server.addr
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a complete answer");
+    let head = String::from_utf8(raw[..split].to_vec()).unwrap();
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.to_owned(), v.trim().to_owned()))
+        .collect();
+    Answer {
+        status,
+        headers,
+        body: raw[split + 4..].to_vec(),
+    }
+}
+
+fn get(server: &Server, path: &str) -> Answer {
+    request(server, "GET", path, &[])
+}
+
+#[test]
+fn serve_answers_with_feed_types_and_validators() {
+    let site = Site::sample();
+    let server = serve(&site);
+    for (path, file, ty) in [
+        (
+            "/feed.xml",
+            "feed.xml",
+            "application/rss+xml; charset=utf-8",
+        ),
+        (
+            "/atom.xml",
+            "atom.xml",
+            "application/atom+xml; charset=utf-8",
+        ),
+        (
+            "/feed.json",
+            "feed.json",
+            "application/feed+json; charset=utf-8",
+        ),
+        (
+            "/category/jeux-video/feed.xml",
+            "category/jeux-video/feed.xml",
+            "application/rss+xml; charset=utf-8",
+        ),
+        (
+            "/newsletter/atom.xml",
+            "newsletter/atom.xml",
+            "application/atom+xml; charset=utf-8",
+        ),
+        (
+            "/abonnement/",
+            "abonnement/index.html",
+            "text/html; charset=utf-8",
+        ),
+        (
+            "/newsletter/",
+            "newsletter/index.html",
+            "text/html; charset=utf-8",
+        ),
+        (
+            "/newsletter/2026-11-26.html",
+            "newsletter/2026-11-26.html",
+            "text/html; charset=utf-8",
+        ),
+        (
+            "/_partials/head.html",
+            "_partials/head.html",
+            "text/html; charset=utf-8",
+        ),
+    ] {
+        let a = get(&server, path);
+        assert_eq!(a.status, 200, "{path}");
+        assert_eq!(a.header("Content-Type"), Some(ty), "{path}");
+        let on_disk = std::fs::read(site.path(&format!("public/{file}"))).unwrap();
+        let length = on_disk.len().to_string();
+        assert_eq!(a.header("Content-Length"), Some(length.as_str()), "{path}");
+        assert!(a.body == on_disk, "{path}: the body is not the file");
+        assert_eq!(a.header("Cache-Control"), Some("no-cache"), "{path}");
+    }
+
+    let a = get(&server, "/feed.xml");
+    let etag = a.header("ETag").unwrap().to_owned();
+    let last_modified = a.header("Last-Modified").unwrap().to_owned();
+    assert!(etag.starts_with('"') && etag.ends_with('"'), "{etag}");
+    assert!(last_modified.ends_with(" GMT"), "{last_modified}");
+
+    let a = request(&server, "GET", "/feed.xml", &[("If-None-Match", &etag)]);
+    assert_eq!(a.status, 304);
+    assert!(a.body.is_empty());
+    assert_eq!(a.header("ETag"), Some(etag.as_str()));
+    let a = request(
+        &server,
+        "GET",
+        "/feed.xml",
+        &[("If-None-Match", "\"other\"")],
+    );
+    assert_eq!(a.status, 200);
+    let a = request(
+        &server,
+        "GET",
+        "/feed.xml",
+        &[("If-Modified-Since", &last_modified)],
+    );
+    assert_eq!(a.status, 304);
+    let a = request(
+        &server,
+        "GET",
+        "/feed.xml",
+        &[("If-Modified-Since", "Mon, 01 Jan 2024 00:00:00 GMT")],
+    );
+    assert_eq!(a.status, 200);
+    assert!(!a.body.is_empty());
+
+    let a = request(&server, "HEAD", "/feed.json", &[]);
+    assert_eq!(a.status, 200);
+    assert!(a.body.is_empty());
+    assert_eq!(
+        a.header("Content-Length").map(str::to_owned),
+        Some(
+            std::fs::metadata(site.path("public/feed.json"))
+                .unwrap()
+                .len()
+                .to_string()
+        )
+    );
+
+    let a = get(&server, "/");
+    assert_eq!(
+        (a.status, a.header("Location")),
+        (302, Some("/abonnement/"))
+    );
+    let a = get(&server, "/newsletter");
+    assert_eq!(
+        (a.status, a.header("Location")),
+        (302, Some("/newsletter/"))
+    );
+    assert_eq!(get(&server, "/nothing-here.xml").status, 404);
+    assert_eq!(get(&server, "/category/").status, 404, "no folder listings");
+    let a = request(&server, "POST", "/feed.xml", &[("Content-Length", "0")]);
+    assert_eq!((a.status, a.header("Allow")), (405, Some("GET, HEAD")));
+}
+
+#[test]
+fn serve_never_leaves_the_output_folder() {
+    let site = Site::sample();
+    site.write("secret.txt", "the site's secret\n");
+    let server = serve(&site);
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(site.path("secret.txt"), site.path("public/leak.txt")).unwrap();
+    site.write("public/.hidden.txt", "hidden\n");
+    for path in [
+        "/../secret.txt",
+        "/../feed.toml",
+        "/%2e%2e/secret.txt",
+        "/%2E%2E/secret.txt",
+        "/..%2fsecret.txt",
+        "/newsletter/..%2f..%2fsecret.txt",
+        "/category/../../secret.txt",
+        "/category/%2e%2e/%2e%2e/secret.txt",
+        "/..\\secret.txt",
+        "/%5c..%5csecret.txt",
+        "/secret.txt%00.html",
+        "/leak.txt",
+        "/.hidden.txt",
+        "//secret.txt",
+        "/./../secret.txt",
+    ] {
+        let a = get(&server, path);
+        assert!(
+            a.status == 400 || a.status == 404,
+            "{path}: {} {}",
+            a.status,
+            a.text()
+        );
+        assert!(!a.text().contains("secret"), "{path}: {}", a.text());
+        assert!(!a.text().contains("[site]"), "{path}");
+    }
+    assert_eq!(get(&server, "/feed.xml").status, 200, "still serving");
+}
+
+/// Polls `path` until its body contains `needle`.
+fn wait_for(server: &Server, path: &str, needle: &str) -> Answer {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let a = get(server, path);
+        if a.text().contains(needle) {
+            return a;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{path} never showed {needle:?}; last: {}",
+            a.text()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn serve_rebuilds_when_sources_change() {
+    let site = Site::sample();
+    let server = serve(&site);
+    let before = get(&server, "/feed.xml");
+    let etag = before.header("ETag").unwrap().to_owned();
+
+    // An article.
+    site.edit(
+        "content/2026-11-25-corail-resistant-chaleur.md",
+        "title = \"Des chercheurs",
+        "title = \"Rebuilt: des chercheurs",
+    );
+    let after = wait_for(&server, "/feed.xml", "Rebuilt: des chercheurs");
+    assert_ne!(after.header("ETag"), Some(etag.as_str()));
+    let a = request(&server, "GET", "/feed.xml", &[("If-None-Match", &etag)]);
+    assert_eq!(a.status, 200, "the old ETag no longer matches");
+    wait_for(&server, "/abonnement/", "Rebuilt: des chercheurs");
+
+    // feed.toml: one source of truth for the calls to action.
+    site.edit(
+        "feed.toml",
+        "Et si vous nous adorez, on a une newsletter tous les matins.",
+        "Notre newsletter arrive chaque matin.",
+    );
+    wait_for(
+        &server,
+        "/_partials/cta.html",
+        "Notre newsletter arrive chaque matin.",
+    );
+    wait_for(
+        &server,
+        "/feed.xml",
+        "Notre newsletter arrive chaque matin.",
+    );
+
+    // A template of the site's own.
+    site.write(
+        "templates/cta.html.j2",
+        "<aside>{% for cta in ctas %}<a href=\"{{ cta.url }}\">{{ cta.label }}</a>{% endfor %}</aside>\n",
+    );
+    wait_for(
+        &server,
+        "/_partials/cta.html",
+        "<aside><a href=\"https://news.google.com/publications/EXAMPLE\">",
+    );
+
+    // A broken article: the error is said, the last build stays served.
+    site.write(
+        "content/broken.md",
+        "+++\ntitle = \"Sans date\"\nurl = \"https://www.journaldugeek.com/x/\"\n+++\nCorps.\n",
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let line = loop {
+        let line = server
+            .stderr
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .expect("serve reports the broken article");
+        if line.contains("still serving the last build") {
+            break line;
+        }
+    };
+    assert!(line.contains("broken.md"), "{line}");
+    let a = get(&server, "/feed.xml");
+    assert_eq!(a.status, 200);
+    assert!(a.text().contains("Rebuilt: des chercheurs"));
+}
