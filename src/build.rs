@@ -82,22 +82,40 @@ pub fn feeds(
     waiting: impl FnOnce(&Path),
 ) -> Result<FeedsReport, Error> {
     let _lock = RunLock::acquire(&state_dir(config), waiting)?;
+    site_locked(config, now, false).map(|(feeds, _)| feeds)
+}
+
+/// The feeds, the edition due (with `edition`) and the pages, which link
+/// that edition: staged, then committed together.
+fn site_locked(
+    config: &Config,
+    now: DateTime<Utc>,
+    edition: bool,
+) -> Result<(FeedsReport, Option<NewsletterReport>), Error> {
     let templates = Templates::load(&config.root.join("templates"))?;
     let mut staging = Staging::new();
-    let (mut report, feeds) = stage_feeds(config, now, &mut staging)?;
-    let (ledger, ledger_path) = read_ledger(config)?;
-    stage_pages(
-        config,
-        &templates,
-        &feeds,
-        &ledger,
-        &ledger_path,
-        &mut staging,
-    )?;
+    let (mut feeds_report, feeds) = stage_feeds(config, now, &mut staging)?;
+    let feed_files = staging.len();
+    let (edition, ledger) = if edition {
+        // The feeds already reported the content's problems and warnings.
+        let (report, ledger) = stage_edition(config, &templates, now, None, false, &mut staging)?;
+        (Some(report), ledger)
+    } else {
+        (None, read_ledger(config)?)
+    };
+    let edition_files = staging.len() - feed_files;
+    stage_pages(config, &templates, &feeds, &ledger, &mut staging)?;
     stage_ping_record(config, &mut staging)?;
-    report.written = staging.commit()?;
-    finish_feeds(config, &feeds, &mut report)?;
-    Ok(report)
+    let mut written = staging.commit()?;
+    let edition = edition.map(|mut report| {
+        report.written = written
+            .drain(feed_files..feed_files + edition_files)
+            .collect();
+        report
+    });
+    feeds_report.written = written;
+    finish_feeds(config, &feeds, &mut feeds_report)?;
+    Ok((feeds_report, edition))
 }
 
 /// The folder of the site's state: lock, ping record, HTTP cache.
@@ -149,13 +167,12 @@ fn stage_pages(
     templates: &Templates,
     feeds: &[feed::Feed<'_>],
     ledger: &Ledger,
-    ledger_path: &Path,
     staging: &mut Staging,
 ) -> Result<(), Error> {
     let out = &config.feeds.output_dir;
     let labels = templates.labels(&config.site.language)?;
     let read = labels.get("view_in_browser").map_or("", String::as_str);
-    let editions = crate::pages::editions_feed(config, ledger, ledger_path, read);
+    let editions = crate::pages::editions_feed(config, ledger, &ledger_path(config), read);
     for format in Format::ALL {
         let path = out.join(&editions.dir).join(format.file_name());
         staging.write(&path, |w| format.write(&editions, w, PART_SIZE).map(drop))?;
@@ -286,30 +303,8 @@ pub fn all(
     waiting: impl FnOnce(&Path),
 ) -> Result<(FeedsReport, NewsletterReport), Error> {
     let _lock = RunLock::acquire(&state_dir(config), waiting)?;
-    let templates = Templates::load(&config.root.join("templates"))?;
-    let mut staging = Staging::new();
-    let (mut feeds_report, feeds) = stage_feeds(config, now, &mut staging)?;
-    let feed_files = staging.len();
-    // The feeds already reported the content's problems and warnings.
-    let (mut edition, ledger) = stage_edition(config, &templates, now, None, false, &mut staging)?;
-    let edition_files = staging.len() - feed_files;
-    let ledger_path = ledger_path(config);
-    stage_pages(
-        config,
-        &templates,
-        &feeds,
-        &ledger,
-        &ledger_path,
-        &mut staging,
-    )?;
-    stage_ping_record(config, &mut staging)?;
-    let mut written = staging.commit()?;
-    edition.written = written
-        .drain(feed_files..feed_files + edition_files)
-        .collect();
-    feeds_report.written = written;
-    finish_feeds(config, &feeds, &mut feeds_report)?;
-    Ok((feeds_report, edition))
+    let (feeds, edition) = site_locked(config, now, true)?;
+    Ok((feeds, edition.expect("asked for the edition")))
 }
 
 fn ledger_path(config: &Config) -> std::path::PathBuf {
@@ -319,16 +314,15 @@ fn ledger_path(config: &Config) -> std::path::PathBuf {
         .join(crate::newsletter::ledger::FILE_NAME)
 }
 
-fn read_ledger(config: &Config) -> Result<(Ledger, std::path::PathBuf), Error> {
+fn read_ledger(config: &Config) -> Result<Ledger, Error> {
     let path = ledger_path(config);
-    let ledger = match std::fs::read_to_string(&path) {
+    match std::fs::read_to_string(&path) {
         Ok(text) => Ledger::parse(&text).map_err(|e| Error::Invalid {
             problems: Problems(vec![Problem::new(&path, None, "", e)]),
-        })?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ledger::default(),
-        Err(source) => return Err(Error::ReadContent { path, source }),
-    };
-    Ok((ledger, path))
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Ledger::default()),
+        Err(source) => Err(Error::ReadContent { path, source }),
+    }
 }
 
 /// An edition decided, before it is written.
@@ -350,7 +344,8 @@ fn plan_edition(
     report_content: bool,
 ) -> Result<EditionPlan, Error> {
     use crate::newsletter::{self, Window};
-    let (ledger, ledger_path) = read_ledger(config)?;
+    let ledger = read_ledger(config)?;
+    let ledger_path = ledger_path(config);
     let date = date.unwrap_or_else(|| newsletter::latest_due(config, now));
     let cutoff = newsletter::cutoff(config, date);
     let window = newsletter::window(config, &ledger, date).map_err(|r| Error::Invalid {

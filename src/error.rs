@@ -108,6 +108,10 @@ pub enum Error {
     #[error(transparent)]
     Mail(#[from] crate::mail::MailError),
 
+    /// `serve` cannot listen on its port.
+    #[error("cannot listen on {addr}: {message}\n  hint: another program may use this port; choose another with --port")]
+    Listen { addr: String, message: String },
+
     /// A remote server (the WebSub hub) failed: exit code 3.
     #[error("{server}: {what}\n  hint: {hint}")]
     Remote {

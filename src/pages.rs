@@ -213,18 +213,7 @@ fn context(
     });
     let editions_urls = editions_urls(config);
     let newsletter = FeedCtx::new(&config.newsletter.name, None, &editions_urls);
-    let ctas: Vec<BTreeMap<&str, String>> = config
-        .ctas
-        .iter()
-        .map(|c| {
-            BTreeMap::from([
-                ("id", c.id.clone()),
-                ("text", c.text.clone()),
-                ("label", c.label.clone().unwrap_or_else(|| c.text.clone())),
-                ("url", c.url.to_string()),
-            ])
-        })
-        .collect();
+    let ctas = crate::templates::cta_values(&config.ctas);
     let subscribe_url = url_of(config, &site.subscribe_path).to_string();
     Ok(minijinja::context! {
         site => minijinja::context! {

@@ -30,10 +30,9 @@ pub struct Server {
 impl Server {
     /// Binds 127.0.0.1:`port` (0: any free port) to serve `root`.
     pub fn bind(port: u16, root: &Path, home: &str) -> Result<Server, Error> {
-        let http = tiny_http::Server::http(("127.0.0.1", port)).map_err(|e| Error::Remote {
-            server: format!("cannot listen on 127.0.0.1:{port}"),
-            what: e.to_string(),
-            hint: "another program may use this port; choose another with --port".to_owned(),
+        let http = tiny_http::Server::http(("127.0.0.1", port)).map_err(|e| Error::Listen {
+            addr: format!("127.0.0.1:{port}"),
+            message: e.to_string(),
         })?;
         Ok(Server {
             http,

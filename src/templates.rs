@@ -176,6 +176,21 @@ impl Templates {
     }
 }
 
+/// The calls to action as every template sees them: `id`, `text`, `label`
+/// (the text when absent) and `url`.
+pub fn cta_values(ctas: &[crate::config::Cta]) -> Vec<BTreeMap<&'static str, String>> {
+    ctas.iter()
+        .map(|c| {
+            BTreeMap::from([
+                ("id", c.id.clone()),
+                ("text", c.text.clone()),
+                ("label", c.label.clone().unwrap_or_else(|| c.text.clone())),
+                ("url", c.url.to_string()),
+            ])
+        })
+        .collect()
+}
+
 fn wrap_filter(text: String, width: Option<usize>, indent: Option<String>) -> String {
     wrap(&text, width.unwrap_or(78), indent.as_deref().unwrap_or(""))
 }

@@ -26,12 +26,13 @@ pub fn run(
             c.root.join("templates"),
         ]
     };
+    let out = ctx.config.feeds.output_dir.clone();
+    // Bound first: a busy port is said before a long build.
+    let server = Server::bind(port, &out, &ctx.config.site.subscribe_path)?;
     let mut seen = Fingerprint::of(&sources(&ctx.config));
     // A site with a broken article is still worth serving: the error is
     // printed, and fixing the article rebuilds.
     rebuild(&ctx);
-    let out = ctx.config.feeds.output_dir.clone();
-    let server = Server::bind(port, &out, &ctx.config.site.subscribe_path)?;
     // Printed even with -q: it is the one thing the user needs.
     println!(
         "serving {} at http://{}/ (rebuilt when feed.toml, {} or templates/ change; Ctrl-C stops)",

@@ -242,18 +242,7 @@ fn render_once(
         .join(&web_copy_path(date))
         .map(|u| u.to_string())
         .unwrap_or_default();
-    let ctas: Vec<BTreeMap<&str, String>> = config
-        .ctas
-        .iter()
-        .map(|c| {
-            BTreeMap::from([
-                ("id", c.id.clone()),
-                ("text", c.text.clone()),
-                ("label", c.label.clone().unwrap_or_else(|| c.text.clone())),
-                ("url", c.url.to_string()),
-            ])
-        })
-        .collect();
+    let ctas = crate::templates::cta_values(&config.ctas);
     let count = layout.count();
     let subject_env = minijinja::Environment::new();
     let mut subject = subject_env

@@ -241,6 +241,18 @@ fn serve_answers_with_feed_types_and_validators() {
     assert_eq!(get(&server, "/category/").status, 404, "no folder listings");
     let a = request(&server, "POST", "/feed.xml", &[("Content-Length", "0")]);
     assert_eq!((a.status, a.header("Allow")), (405, Some("GET, HEAD")));
+
+    // A second server on the same port says so, before building.
+    let port = server.addr.rsplit(':').next().unwrap();
+    let other = Site::sample();
+    let run = other.run_now(&["serve", "--port", port]);
+    assert_eq!(run.code, 1);
+    assert_eq!(run.stdout, "");
+    assert_eq!(
+        run.stderr,
+        format!("error: cannot listen on 127.0.0.1:{port}: Address already in use (os error 98)\n  hint: another program may use this port; choose another with --port\n")
+    );
+    assert!(!other.path("public").exists());
 }
 
 #[test]
