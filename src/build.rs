@@ -5,7 +5,7 @@
 //! commands are thin wrappers around [`check`] and [`feeds`].
 
 use crate::config::{Config, OnInvalid};
-use crate::content::{self, LoadReport};
+use crate::content::{self, Input, LoadReport};
 use crate::error::{Error, Problem, Problems};
 use crate::feed::select::FeedSelection;
 use crate::feed::{self, FeedSet, Format, GOOGLE_NEWS_FEED_LIMIT, PART_SIZE};
@@ -34,7 +34,8 @@ pub struct FeedsReport {
 
 /// Validates config and content without writing anything.
 pub fn check(config: &Config, now: DateTime<Utc>) -> Result<FeedsReport, Error> {
-    let (load, warnings, feeds) = plan(config, now, true)?;
+    let input = Input::open(config, &state_dir(config))?;
+    let (load, warnings, feeds) = plan(config, now, true, input.as_ref())?;
     let feeds = feeds
         .iter()
         .map(|f| (f.dir.clone(), f.entries.len()))
@@ -53,9 +54,14 @@ type Plan<'a> = (LoadReport, Vec<Problem>, Vec<feed::Feed<'a>>);
 
 /// Loads and selects. `strict` (check) fails on any problem whatever
 /// `on_invalid` says.
-fn plan(config: &Config, now: DateTime<Utc>, strict: bool) -> Result<Plan<'_>, Error> {
+fn plan<'a>(
+    config: &'a Config,
+    now: DateTime<Utc>,
+    strict: bool,
+    input: Option<&Input>,
+) -> Result<Plan<'a>, Error> {
     let mut selection = FeedSelection::new(config.feeds.max_items, config.feeds.per_category);
-    let mut load = content::load(config, now, &mut selection)?;
+    let mut load = content::load(config, now, input, &mut selection)?;
     let skip = config.content.on_invalid == OnInvalid::Skip && !strict;
     if !load.problems.is_empty() && !skip {
         return Err(Error::Invalid {
@@ -93,12 +99,20 @@ fn site_locked(
     edition: bool,
 ) -> Result<(FeedsReport, Option<NewsletterReport>), Error> {
     let templates = Templates::load(&config.root.join("templates"))?;
+    let input = Input::open(config, &state_dir(config))?;
     let mut staging = Staging::new();
-    let (mut feeds_report, feeds) = stage_feeds(config, now, &mut staging)?;
+    let (mut feeds_report, feeds) = stage_feeds(config, now, input.as_ref(), &mut staging)?;
     let feed_files = staging.len();
     let (edition, ledger) = if edition {
         // The feeds already reported the content's problems and warnings.
-        let (report, ledger) = stage_edition(config, &templates, now, None, false, &mut staging)?;
+        let (report, ledger) = stage_edition(
+            config,
+            &templates,
+            now,
+            None,
+            (input.as_ref(), false),
+            &mut staging,
+        )?;
         (Some(report), ledger)
     } else {
         (None, read_ledger(config)?)
@@ -106,6 +120,12 @@ fn site_locked(
     let edition_files = staging.len() - feed_files;
     stage_pages(config, &templates, &feeds, &ledger, &mut staging)?;
     stage_ping_record(config, &mut staging)?;
+    stage_source(
+        config,
+        input.as_ref(),
+        feeds_report.load.remember.as_deref(),
+        &mut staging,
+    )?;
     let mut written = staging.commit()?;
     let edition = edition.map(|mut report| {
         report.written = written
@@ -126,9 +146,10 @@ pub fn state_dir(config: &Config) -> std::path::PathBuf {
 fn stage_feeds<'a>(
     config: &'a Config,
     now: DateTime<Utc>,
+    input: Option<&Input>,
     staging: &mut Staging,
 ) -> Result<(FeedsReport, Vec<feed::Feed<'a>>), Error> {
-    let (load, mut warnings, feeds) = plan(config, now, false)?;
+    let (load, mut warnings, feeds) = plan(config, now, false, input)?;
     let out = &config.feeds.output_dir;
     for f in &feeds {
         for format in Format::ALL {
@@ -179,6 +200,31 @@ fn stage_pages(
     }
     for page in crate::pages::render(config, templates, feeds, ledger)? {
         staging.write(&out.join(&page.path), |w| w.write_all(page.html.as_bytes()))?;
+    }
+    Ok(())
+}
+
+/// With a feed source: the memory of its items, and the new copy of a
+/// remote one (only now that it parsed).
+fn stage_source(
+    config: &Config,
+    input: Option<&Input>,
+    remember: Option<&str>,
+    staging: &mut Staging,
+) -> Result<(), Error> {
+    if let Some(text) = remember {
+        staging.write(&content::remembered_path(config), |w| {
+            w.write_all(text.as_bytes())
+        })?;
+    }
+    if let Some((input, meta)) = input.and_then(|i| Some((i, i.fresh.as_ref()?))) {
+        let dir = crate::fetch::cache_dir(&state_dir(config));
+        staging.write(&dir.join(crate::fetch::BODY_FILE), |w| {
+            w.write_all(input.bytes())
+        })?;
+        staging.write(&dir.join(crate::fetch::META_FILE), |w| {
+            w.write_all(meta.to_json().as_bytes())
+        })?;
     }
     Ok(())
 }
@@ -290,7 +336,15 @@ pub fn newsletter(
     let _lock = RunLock::acquire(&state_dir(config), waiting)?;
     let templates = Templates::load(&config.root.join("templates"))?;
     let mut staging = Staging::new();
-    let (mut report, _) = stage_edition(config, &templates, now, date, true, &mut staging)?;
+    let input = Input::open(config, &state_dir(config))?;
+    let (mut report, _) = stage_edition(
+        config,
+        &templates,
+        now,
+        date,
+        (input.as_ref(), true),
+        &mut staging,
+    )?;
     report.written = staging.commit()?;
     Ok(report)
 }
@@ -335,13 +389,17 @@ struct EditionPlan {
     warnings: Vec<Problem>,
     ledger: Ledger,
     ledger_path: std::path::PathBuf,
+    /// What a feed source's items leave to remember.
+    remember: Option<String>,
 }
 
+/// `content`: the source's input, and whether this plan reports the
+/// content's problems (the feeds did, in a build).
 fn plan_edition(
     config: &Config,
     now: DateTime<Utc>,
     date: Option<chrono::NaiveDate>,
-    report_content: bool,
+    (input, report_content): (Option<&Input>, bool),
 ) -> Result<EditionPlan, Error> {
     use crate::newsletter::{self, Window};
     let ledger = read_ledger(config)?;
@@ -353,12 +411,13 @@ fn plan_edition(
     })?;
     let past = matches!(window, Window::Past { .. });
     let mut sink = newsletter::EditionArticles::new(window.clone(), &ledger);
-    let load = content::load(config, now, &mut sink)?;
+    let load = content::load(config, now, input, &mut sink)?;
     if !load.problems.is_empty() && config.content.on_invalid != OnInvalid::Skip {
         return Err(Error::Invalid {
             problems: Problems(load.problems).sorted(),
         });
     }
+    let remember = load.remember;
     let mut warnings = Vec::new();
     if report_content {
         warnings.extend(load.problems);
@@ -377,6 +436,7 @@ fn plan_edition(
         warnings,
         ledger,
         ledger_path,
+        remember,
     })
 }
 
@@ -387,7 +447,7 @@ fn stage_edition(
     templates: &Templates,
     now: DateTime<Utc>,
     date: Option<chrono::NaiveDate>,
-    report_content: bool,
+    content: (Option<&Input>, bool),
     staging: &mut Staging,
 ) -> Result<(NewsletterReport, Ledger), Error> {
     use crate::newsletter::{ledger, render};
@@ -400,7 +460,12 @@ fn stage_edition(
         mut warnings,
         mut ledger,
         ledger_path,
-    } = plan_edition(config, now, date, report_content)?;
+        remember,
+    } = plan_edition(config, now, date, content)?;
+    // A build stages the memory with the feeds; a lone edition does here.
+    if content.1 {
+        stage_source(config, content.0, remember.as_deref(), staging)?;
+    }
     let n = &config.newsletter;
     let Some(layout) = layout else {
         let report = NewsletterReport {
@@ -493,7 +558,10 @@ pub fn send_test(
 ) -> Result<SendReport, Error> {
     use crate::newsletter::render;
     let templates = Templates::load(&config.root.join("templates"))?;
-    let plan = plan_edition(config, now, date, true)?;
+    // A test send records nothing: neither the memory of a feed source nor
+    // its new copy.
+    let input = Input::open(config, &state_dir(config))?;
+    let plan = plan_edition(config, now, date, (input.as_ref(), true))?;
     let Some(layout) = plan.layout else {
         return Ok(SendReport {
             date: plan.date,

@@ -15,6 +15,7 @@ pub mod config;
 pub mod content;
 pub mod error;
 pub mod feed;
+pub mod fetch;
 pub mod mail;
 pub mod newsletter;
 pub mod output;

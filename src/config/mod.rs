@@ -124,6 +124,8 @@ impl Site {
 pub enum SourceKind {
     Markdown,
     Jsonl,
+    /// An RSS, Atom or JSON feed (RSS-to-email).
+    Feed,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,6 +143,9 @@ pub struct Content {
     pub path: PathBuf,
     pub on_invalid: OnInvalid,
     pub timeout_s: u64,
+    /// A feed source given as an http(s) URL; `path` is then that URL, for
+    /// messages.
+    pub remote: Option<Url>,
 }
 
 #[derive(Debug, Clone)]
@@ -259,16 +264,15 @@ impl Config {
         let source = match c.source.as_deref().unwrap_or("markdown") {
             "markdown" => SourceKind::Markdown,
             "jsonl" => SourceKind::Jsonl,
-            "feed" => {
-                v.err("content", None, "source", "\"feed\" (an existing RSS/Atom/JSON feed as the source) is not available in this version; expected \"markdown\" or \"jsonl\"");
-                SourceKind::Markdown
-            }
+            "feed" => SourceKind::Feed,
             other => {
                 v.err(
                     "content",
                     None,
                     "source",
-                    format!("unknown source `{other}`; expected \"markdown\" or \"jsonl\""),
+                    format!(
+                        "unknown source `{other}`; expected \"markdown\", \"jsonl\" or \"feed\""
+                    ),
                 );
                 SourceKind::Markdown
             }
@@ -290,11 +294,31 @@ impl Config {
         if timeout_s == 0 {
             v.err("content", None, "timeout_s", "must be at least 1 (seconds)");
         }
+        let raw_path = c.path.unwrap_or_else(|| "content".to_owned());
+        let remote = if raw_path.starts_with("http://") || raw_path.starts_with("https://") {
+            if source == SourceKind::Feed {
+                v.http_url("content", None, "path", &raw_path)
+            } else {
+                v.err(
+                    "content",
+                    None,
+                    "path",
+                    "a URL is only read with source = \"feed\"; the other sources are local files",
+                );
+                None
+            }
+        } else {
+            None
+        };
         let content = Content {
             source,
-            path: root.join(c.path.unwrap_or_else(|| "content".to_owned())),
+            path: match &remote {
+                Some(u) => PathBuf::from(u.as_str()),
+                None => root.join(raw_path),
+            },
             on_invalid,
             timeout_s,
+            remote,
         };
 
         let f = raw.feeds;

@@ -97,6 +97,12 @@ pub fn first_paragraph_text(clean_html: &str) -> String {
     html_to_text(clean_html)
 }
 
+/// The text of untrusted HTML (a foreign feed's title or excerpt): scripts
+/// and styles dropped with their content, tags turned into spaces.
+pub fn text_of_html(html: &str) -> String {
+    html_to_text(&ammonia::Builder::default().clean(html).to_string())
+}
+
 /// Tags removed and the entities html5ever's serialiser writes decoded
 /// (only correct on ammonia's output, which is all this sees).
 fn html_to_text(fragment: &str) -> String {

@@ -1,6 +1,6 @@
 //! The article model, and reading it from the site's sources.
 //!
-//! Loaders ([`markdown`], [`jsonl`]) parse the source into [`raw`] records;
+//! Loaders ([`markdown`], [`jsonl`], [`foreign`] for a feed) parse the source into [`raw`] records;
 //! [`Validator::article`] turns a record into an [`Article`] or into
 //! problems naming the file, line and field. Articles are handed one at a
 //! time to an [`ArticleSink`], which keeps what it needs: a daily feed over a
@@ -8,6 +8,7 @@
 //! Bodies are cleaned later ([`html::Cleaner`]), only for the articles kept.
 
 pub mod date;
+pub mod foreign;
 pub mod html;
 pub mod jsonl;
 pub mod markdown;
@@ -161,18 +162,126 @@ pub struct LoadReport {
     pub drafts: usize,
     /// Articles dated after "now", left out until their time comes.
     pub scheduled: usize,
+    /// With a feed source: what to remember of its items (see [`foreign`]).
+    pub remember: Option<String>,
+}
+
+/// The memory of a feed source's items, beside the newsletter's ledger.
+pub fn remembered_path(config: &Config) -> std::path::PathBuf {
+    config.newsletter.output_dir.join("seen.jsonl")
+}
+
+/// A feed source's document, read or fetched once per run.
+#[derive(Debug)]
+pub struct Input {
+    /// The file or URL, as messages name it.
+    pub name: std::path::PathBuf,
+    base: Option<Url>,
+    bytes: Vec<u8>,
+    /// The server failed: the copy fetched before is used.
+    warning: Option<String>,
+    /// A new copy of a remote source, to keep once it parsed.
+    pub fresh: Option<crate::fetch::Meta>,
+}
+
+impl Input {
+    /// Reads or fetches the configured feed source; `None` for the other
+    /// sources, which their loaders read as they go.
+    pub fn open(config: &Config, state: &Path) -> Result<Option<Input>, Error> {
+        let c = &config.content;
+        if c.source != SourceKind::Feed {
+            return Ok(None);
+        }
+        let Some(url) = &c.remote else {
+            let bytes = std::fs::read(&c.path).map_err(|source| Error::ReadContent {
+                path: c.path.clone(),
+                source,
+            })?;
+            return Ok(Some(Input {
+                name: c.path.clone(),
+                base: None,
+                bytes,
+                warning: None,
+                fresh: None,
+            }));
+        };
+        let fetched = crate::fetch::fetch(
+            url,
+            std::time::Duration::from_secs(c.timeout_s),
+            &config.site.user_agent(),
+            &crate::fetch::cache_dir(state),
+        )?;
+        let (bytes, warning, fresh) = match fetched {
+            crate::fetch::Fetched::Fresh { body, meta } => (body, None, Some(meta)),
+            crate::fetch::Fetched::Kept { body, warning } => (body, warning, None),
+        };
+        Ok(Some(Input {
+            name: c.path.clone(),
+            base: Some(url.clone()),
+            bytes,
+            warning,
+            fresh,
+        }))
+    }
+
+    /// The document's bytes (to keep as the new copy).
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
 }
 
 /// Reads every article of the configured source into `sink`.
 pub fn load(
     config: &Config,
     now: DateTime<Utc>,
+    input: Option<&Input>,
     sink: &mut dyn ArticleSink,
 ) -> Result<LoadReport, Error> {
     let mut v = Validator::new(config.site.timezone, now);
-    match config.content.source {
-        SourceKind::Markdown => markdown::load(&config.content.path, &mut v, sink)?,
-        SourceKind::Jsonl => jsonl::load(&config.content.path, &mut v, sink)?,
+    match (config.content.source, input) {
+        (SourceKind::Markdown, _) => markdown::load(&config.content.path, &mut v, sink)?,
+        (SourceKind::Jsonl, _) => jsonl::load(&config.content.path, &mut v, sink)?,
+        (SourceKind::Feed, None) => unreachable!("a feed source is opened before it is loaded"),
+        (SourceKind::Feed, Some(input)) => {
+            let records =
+                foreign::parse(&input.bytes, input.base.as_ref()).map_err(|(line, message)| {
+                    Error::Invalid {
+                        problems: crate::error::Problems(vec![Problem::new(
+                            &input.name,
+                            line,
+                            "",
+                            message,
+                        )]),
+                    }
+                })?;
+            if let Some(w) = &input.warning {
+                v.report
+                    .warnings
+                    .push(Problem::new(&input.name, None, "", w.clone()));
+            }
+            let seen_path = remembered_path(config);
+            let seen = match std::fs::read_to_string(&seen_path) {
+                Ok(text) => Some(text),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(source) => {
+                    return Err(Error::ReadContent {
+                        path: seen_path,
+                        source,
+                    })
+                }
+            };
+            let horizon =
+                now - chrono::Duration::days(i64::from(config.newsletter.lookback_days) + 1);
+            let memory = foreign::admit_all(
+                records,
+                &input.name,
+                seen.as_deref().map(|t| (seen_path.as_path(), t)),
+                horizon,
+                &mut v,
+                sink,
+            );
+            v.report.remember = Some(memory);
+        }
     }
     Ok(v.report)
 }
@@ -535,7 +644,7 @@ fn absolute(base: Option<&Url>, s: &str) -> Option<Url> {
     matches!(u.scheme(), "http" | "https").then_some(u)
 }
 
-fn is_plausible_email(e: &str) -> bool {
+pub(crate) fn is_plausible_email(e: &str) -> bool {
     match e.split_once('@') {
         Some((local, domain)) => {
             !local.is_empty()

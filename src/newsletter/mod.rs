@@ -163,7 +163,22 @@ impl Layout {
 /// Top story: the newest featured article, else the newest. The rest,
 /// newest first up to `max_articles` in all, grouped by primary category;
 /// the others under "also published". `None` when there is no article.
-pub fn layout(config: &Config, mut articles: Vec<Arc<Article>>) -> Option<Layout> {
+pub fn layout(config: &Config, articles: Vec<Arc<Article>>) -> Option<Layout> {
+    // An article without a standfirst shows the first paragraph of its
+    // body, as in the feeds.
+    let cleaner = crate::content::html::Cleaner::new();
+    let mut articles: Vec<Arc<Article>> = articles
+        .into_iter()
+        .map(|a| {
+            if a.summary.is_some() || a.body.is_none() {
+                return a;
+            }
+            let (prepared, _) = crate::content::Prepared::new(a.clone(), &cleaner);
+            let mut a = (*a).clone();
+            a.summary = Some(prepared.summary).filter(|s| !s.is_empty());
+            Arc::new(a)
+        })
+        .collect();
     articles.sort_by(|a, b| feed_order(a, b));
     let top_at = articles.iter().position(|a| a.featured).unwrap_or(0);
     if articles.is_empty() {

@@ -21,7 +21,7 @@ fn a_feed_written_in_parts_is_byte_identical_to_one_render() {
         .unwrap()
         .to_utc();
     let mut selection = FeedSelection::new(config.feeds.max_items, config.feeds.per_category);
-    let report = load(&config, now, &mut selection).unwrap();
+    let report = load(&config, now, None, &mut selection).unwrap();
     assert!(report.problems.is_empty());
     let set = FeedSet::build(&config, selection).unwrap();
     let feed = &set.feeds[0];

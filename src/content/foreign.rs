@@ -1,0 +1,720 @@
+//! A foreign feed as the source (RSS-to-email): RSS 0.9x/1.0/2.0, Atom 1.0
+//! or JSON Feed 1.0/1.1, as WordPress, Ghost, Substack or Hugo publish them.
+//!
+//! feed-rs reads the document; what it drops is read again from the same
+//! bytes: each item's line (for messages), `slash:comments` / `thr:total`,
+//! and JSON Feed's `image`. Each item becomes a record of our article shape
+//! and goes through the same checks as the site's own articles.
+//!
+//! A feed shows only its newest items, so the items of earlier fetches are
+//! remembered (`seen.jsonl`, beside the ledger): an article that scrolled
+//! out of the feed before the morning is still in the edition.
+
+use super::raw::{RawArticle, RawAuthor, RawComments, RawDate, RawImage, RawPerson};
+use super::{check, Article, Body, Checked, Origin, Validator};
+use crate::content::ArticleSink;
+use crate::error::Problem;
+use chrono::{DateTime, Utc};
+use std::borrow::Cow;
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::Arc;
+use url::Url;
+
+/// What feed-rs gives an item without an id of its own: the item's link
+/// is its id then, as readers do.
+const NO_ID: &str = "\u{0}no id";
+
+/// One item of a foreign feed, in our article shape.
+pub struct Record {
+    pub raw: RawArticle<'static, String>,
+    /// Line of the item in the document (XML; 0 for JSON), for messages.
+    pub line: usize,
+    /// Its rank in the feed, from 1.
+    pub item: usize,
+}
+
+/// What the XML says of each item that feed-rs does not keep.
+#[derive(Debug, Default, Clone)]
+struct Extra {
+    line: usize,
+    comments: Option<u64>,
+    /// The first `media:thumbnail` (feed-rs keeps it only inside a group).
+    thumbnail: Option<FoundImage>,
+}
+
+/// Parses a feed document. `base` resolves relative links (the feed's URL,
+/// or none for a file); an `xml:base` in the document wins.
+/// On error: the line (when the XML breaks at one) and what is wrong.
+pub fn parse(bytes: &[u8], base: Option<&Url>) -> Result<Vec<Record>, (Option<usize>, String)> {
+    let parser = feed_rs::parser::Builder::new()
+        .base_uri(base.map(Url::as_str))
+        .id_generator(|_, _, _| NO_ID.to_owned())
+        .build();
+    let feed = parser.parse(bytes).map_err(|e| describe(&e, bytes))?;
+    let json = feed.feed_type == feed_rs::model::FeedType::JSON;
+    let extras = if json { Vec::new() } else { scan_xml(bytes) };
+    let extras = if extras.len() == feed.entries.len() {
+        extras
+    } else {
+        vec![Extra::default(); feed.entries.len()]
+    };
+    let json_images = if json { json_images(bytes) } else { Vec::new() };
+    let feed_base = feed
+        .links
+        .iter()
+        .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
+        .and_then(|l| Url::parse(&l.href).ok())
+        .or_else(|| base.cloned());
+    Ok(feed
+        .entries
+        .into_iter()
+        .zip(extras)
+        .enumerate()
+        .map(|(i, (entry, extra))| Record {
+            raw: record(
+                entry,
+                &extra,
+                json_images.get(i).cloned().flatten(),
+                feed_base.as_ref(),
+            ),
+            line: extra.line,
+            item: i + 1,
+        })
+        .collect())
+}
+
+/// feed-rs's error, with the line where the XML breaks.
+fn describe(e: &feed_rs::parser::ParseFeedError, bytes: &[u8]) -> (Option<usize>, String) {
+    use feed_rs::parser::{ParseErrorKind, ParseFeedError};
+    match e {
+        ParseFeedError::ParseError(ParseErrorKind::NoFeedRoot) => {
+            let start: String = String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(60)
+                .collect();
+            (
+                None,
+                format!("not a feed (no RSS, Atom or JSON Feed root); it begins with `{start}`"),
+            )
+        }
+        other => (
+            xml_error_line(bytes),
+            format!("not a readable feed: {other}"),
+        ),
+    }
+}
+
+/// The line of the first XML error in `bytes`, if it is XML that breaks.
+fn xml_error_line(bytes: &[u8]) -> Option<usize> {
+    let mut reader = quick_xml::reader::Reader::from_reader(bytes);
+    reader.config_mut().check_end_names = true;
+    let mut buf = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(quick_xml::events::Event::Eof) => return None,
+            Ok(_) => buf.clear(),
+            Err(_) => {
+                let at = usize::try_from(reader.error_position()).unwrap_or(0);
+                return Some(line_at(bytes, at));
+            }
+        }
+    }
+}
+
+fn record(
+    entry: feed_rs::model::Entry,
+    extra: &Extra,
+    json_image: Option<String>,
+    feed_base: Option<&Url>,
+) -> RawArticle<'static, String> {
+    let link = entry
+        .links
+        .iter()
+        .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
+        .or_else(|| entry.links.first())
+        .map(|l| l.href.trim().to_owned())
+        .filter(|h| !h.is_empty());
+    // Relative links: against the feed's site (feed-rs already applied
+    // xml:base and the feed's own URL when it had them).
+    let url = link.map(|h| match feed_base.and_then(|b| b.join(&h).ok()) {
+        Some(u) => u.to_string(),
+        None => h,
+    });
+    let title = entry.title.map(|t| text_of(&t));
+    let body = entry.content.and_then(|c| {
+        let body = c.body.filter(|b| !b.trim().is_empty())?;
+        // JSON Feed's content_text: plain text, one paragraph per line.
+        Some(if c.content_type.subty() == "plain" {
+            body.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(|l| format!("<p>{}</p>", super::text::escape_html(l)))
+                .collect::<Vec<_>>()
+                .join("\n")
+        } else {
+            body
+        })
+    });
+    let summary = entry.summary.map(|s| without_read_more(&text_of(&s)));
+    let published = entry.published.or(entry.updated);
+    let authors: Vec<RawAuthor<'static>> = entry
+        .authors
+        .into_iter()
+        .filter_map(|p| {
+            // An RSS <author> is "email (Name)"; dc:creator a name.
+            let name = p.name.filter(|n| !n.trim().is_empty())?;
+            let email = p.email.filter(|e| super::is_plausible_email(e.trim()));
+            let uri = p
+                .uri
+                .filter(|u| Url::parse(u).is_ok_and(|u| u.scheme().starts_with("http")));
+            Some(RawAuthor::Full(RawPerson {
+                name: Cow::Owned(name),
+                email: email.map(Cow::Owned),
+                url: uri.map(Cow::Owned),
+            }))
+        })
+        .collect();
+    let categories: Vec<Cow<'static, str>> = entry
+        .categories
+        .into_iter()
+        .map(|c| Cow::Owned(c.label.unwrap_or(c.term)))
+        .collect();
+    let comments_url = entry
+        .links
+        .iter()
+        .find(|l| {
+            l.rel.as_deref() == Some("replies")
+                && l.media_type.as_deref().is_none_or(|t| t == "text/html")
+        })
+        .or_else(|| {
+            entry
+                .links
+                .iter()
+                .find(|l| l.target == Some(feed_rs::model::LinkTarget::Comments))
+        })
+        .map(|l| Cow::Owned(l.href.clone()));
+    let image = best_image(&entry.media)
+        .or_else(|| extra.thumbnail.clone())
+        .or_else(|| json_image.map(FoundImage::at))
+        .or_else(|| body.as_deref().and_then(first_img))
+        .map(|i| RawImage {
+            url: Cow::Owned(i.url),
+            // Media elements have no alt text: the title says what the
+            // picture is about.
+            alt: Cow::Owned(
+                i.alt
+                    .filter(|a| !a.is_empty())
+                    .or_else(|| title.clone())
+                    .unwrap_or_default(),
+            ),
+            width: i.width,
+            height: i.height,
+            mime_type: i.mime.map(Cow::Owned),
+            length: None,
+        });
+    RawArticle {
+        id: Some(entry.id)
+            .filter(|id| id != NO_ID && !id.trim().is_empty())
+            .map(Cow::Owned),
+        title: title.map(Cow::Owned),
+        url: url.map(Cow::Owned),
+        published: published.map(|d| RawDate(Cow::Owned(d.to_rfc3339()))),
+        updated: entry
+            .updated
+            .filter(|_| entry.published.is_some())
+            .map(|d| RawDate(Cow::Owned(d.to_rfc3339()))),
+        authors: Some(authors),
+        categories: Some(categories),
+        summary: summary.map(Cow::Owned),
+        content_html: body,
+        image,
+        comments: extra.comments.map(|count| RawComments {
+            count,
+            url: comments_url,
+        }),
+        featured: None,
+        draft: None,
+    }
+}
+
+/// The text of a feed's text construct. RSS descriptions come typed as HTML
+/// even when they are plain text, and a plain-text `C++ <template>` must
+/// keep its words: only text that looks like HTML is read as HTML.
+fn text_of(t: &feed_rs::model::Text) -> String {
+    let s = t.content.as_str();
+    let html = t.content_type.subty() == "html" || t.content_type.subty() == "xhtml";
+    if html && looks_like_html(s) {
+        super::html::text_of_html(s)
+    } else {
+        super::text::plain(s).into_owned()
+    }
+}
+
+fn looks_like_html(s: &str) -> bool {
+    s.contains("</")
+        || s.contains("/>")
+        || [
+            "<p", "<br", "<img", "<a ", "<em", "<strong", "<b>", "<i>", "<span", "<div",
+        ]
+        .iter()
+        .any(|t| s.contains(t))
+        || (s.contains('&') && s.contains(';'))
+}
+
+/// Removes what CMSs add after an excerpt: WordPress's « […] » and its
+/// "The post … appeared first on …" line (and the French one).
+fn without_read_more(text: &str) -> String {
+    let mut t = text.trim().to_owned();
+    for marker in [" appeared first on ", " est apparu en premier sur "] {
+        if let Some(at) = t.rfind(marker) {
+            let start = ["The post ", "L’article ", "L'article ", "Cet article "]
+                .iter()
+                .filter_map(|p| t[..at].rfind(p))
+                .max();
+            if let Some(start) = start {
+                t.truncate(start);
+            }
+        }
+    }
+    let mut t = t.trim_end().to_owned();
+    for tail in [
+        "[…]",
+        "[...]",
+        "[&hellip;]",
+        "[&#8230;]",
+        "Lire la suite",
+        "Continue reading",
+    ] {
+        if let Some(stripped) = t.strip_suffix(tail) {
+            t = stripped.trim_end().to_owned();
+        }
+    }
+    t
+}
+
+/// An item's image, wherever the feed put it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct FoundImage {
+    url: String,
+    width: Option<u32>,
+    height: Option<u32>,
+    mime: Option<String>,
+    alt: Option<String>,
+}
+
+impl FoundImage {
+    fn at(url: String) -> FoundImage {
+        FoundImage {
+            url,
+            ..FoundImage::default()
+        }
+    }
+}
+
+/// `media:content` (the widest image) or an image enclosure, else a
+/// `media:thumbnail`.
+fn best_image(media: &[feed_rs::model::MediaObject]) -> Option<FoundImage> {
+    let is_image = |c: &feed_rs::model::MediaContent| {
+        let by_type = c.content_type.as_ref().map(|t| t.ty() == "image");
+        let url = c.url.as_ref().map(|u| u.path().to_ascii_lowercase());
+        by_type.unwrap_or_else(|| {
+            url.is_some_and(|p| {
+                [".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif"]
+                    .iter()
+                    .any(|e| p.ends_with(e))
+            })
+        })
+    };
+    let content = media
+        .iter()
+        .flat_map(|m| m.content.iter())
+        .filter(|c| c.url.is_some() && is_image(c))
+        // The widest; on a tie the first, as the feed listed them.
+        .fold(
+            None::<&feed_rs::model::MediaContent>,
+            |best, c| match best {
+                Some(b) if b.width.unwrap_or(0) >= c.width.unwrap_or(0) => Some(b),
+                _ => Some(c),
+            },
+        );
+    if let Some(c) = content {
+        return Some(FoundImage {
+            url: c.url.as_ref().expect("filtered").to_string(),
+            width: c.width,
+            height: c.height,
+            mime: c.content_type.as_ref().map(|t| t.to_string()),
+            alt: None,
+        });
+    }
+    media
+        .iter()
+        .flat_map(|m| m.thumbnails.iter())
+        .next()
+        .map(|t| FoundImage {
+            width: t.image.width,
+            height: t.image.height,
+            ..FoundImage::at(t.image.uri.clone())
+        })
+}
+
+/// The first `<img>` of an HTML body: its `src`, `width`, `height`, `alt`.
+fn first_img(html: &str) -> Option<FoundImage> {
+    let lower = html.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(i) = lower[from..].find("<img") {
+        let start = from + i + 4;
+        let end = lower[start..].find('>').map_or(lower.len(), |e| start + e);
+        let tag = &html[start..end];
+        let src = attr(tag, "src").filter(|v| !v.is_empty() && !v.starts_with("data:"));
+        if let Some(src) = src {
+            let number = |name| attr(tag, name).and_then(|v| v.parse().ok());
+            return Some(FoundImage {
+                width: number("width"),
+                height: number("height"),
+                alt: attr(tag, "alt"),
+                ..FoundImage::at(src)
+            });
+        }
+        from = end;
+    }
+    None
+}
+
+/// The value of attribute `name` in the inside of a tag, entities decoded.
+fn attr(tag: &str, name: &str) -> Option<String> {
+    let lower = tag.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(i) = lower[from..].find(name) {
+        let at = from + i;
+        from = at + name.len();
+        let before = lower[..at].chars().next_back();
+        let rest = lower[from..].trim_start();
+        if !before.is_some_and(char::is_whitespace) || !rest.starts_with('=') {
+            continue;
+        }
+        let value_start = tag.len() - rest.len() + 1;
+        let value = tag[value_start..].trim_start();
+        let raw = match value.chars().next()? {
+            q @ ('"' | '\'') => value[1..].split(q).next()?,
+            _ => value.split([' ', '\t', '\n', '/']).next()?,
+        };
+        return Some(super::text::decode_entities(raw.trim()));
+    }
+    None
+}
+
+/// JSON Feed `image` (else `banner_image`) of each item, in order.
+fn json_images(bytes: &[u8]) -> Vec<Option<String>> {
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+        return Vec::new();
+    };
+    v["items"]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .map(|i| {
+                    i["image"]
+                        .as_str()
+                        .or(i["banner_image"].as_str())
+                        .map(str::to_owned)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Each item's (or entry's) line and comment count, in document order.
+fn scan_xml(bytes: &[u8]) -> Vec<Extra> {
+    use quick_xml::events::Event;
+    use quick_xml::name::ResolveResult;
+    const SLASH: &str = "http://purl.org/rss/1.0/modules/slash/";
+    const THREAD: &str = "http://purl.org/syndication/thread/1.0";
+    const MEDIA: &str = "http://search.yahoo.com/mrss/";
+    let thumbnail = |ns: &ResolveResult, e: &quick_xml::events::BytesStart| -> Option<FoundImage> {
+        let is_thumb = matches!(ns, ResolveResult::Bound(n) if n.as_ref() == MEDIA)
+            && e.local_name().as_ref() == "thumbnail";
+        if !is_thumb {
+            return None;
+        }
+        let get = |name: &str| {
+            e.attributes()
+                .flatten()
+                .find(|a| a.key.as_ref() == name)
+                .and_then(|a| {
+                    a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                        .ok()
+                        .map(|v| v.into_owned())
+                })
+        };
+        let number = |name: &str| get(name).and_then(|v| v.trim().parse().ok());
+        Some(FoundImage {
+            width: number("width"),
+            height: number("height"),
+            ..FoundImage::at(get("url")?)
+        })
+    };
+    let mut reader = quick_xml::reader::NsReader::from_reader(bytes);
+    let mut items: Vec<Extra> = Vec::new();
+    let mut depth = 0usize;
+    let mut item_depth = None;
+    let mut counting = false;
+    let mut buf = Vec::new();
+    loop {
+        let at = usize::try_from(reader.buffer_position()).unwrap_or(0);
+        match reader.read_resolved_event_into(&mut buf) {
+            Ok((ns, Event::Start(e))) => {
+                depth += 1;
+                let local = e.local_name();
+                let local = local.as_ref();
+                if item_depth.is_none() && (local == "item" || local == "entry") {
+                    item_depth = Some(depth);
+                    items.push(Extra {
+                        line: line_at(bytes, at),
+                        ..Extra::default()
+                    });
+                } else if item_depth.is_some() {
+                    if let (Some(item), Some(t)) = (items.last_mut(), thumbnail(&ns, &e)) {
+                        item.thumbnail.get_or_insert(t);
+                    }
+                    counting = matches!(
+                        (&ns, local),
+                        (ResolveResult::Bound(n), "comments") if n.as_ref() == SLASH
+                    ) || matches!(
+                        (&ns, local),
+                        (ResolveResult::Bound(n), "total") if n.as_ref() == THREAD
+                    );
+                }
+            }
+            Ok((ns, Event::Empty(e))) => {
+                let local = e.local_name();
+                if item_depth.is_none() && matches!(local.as_ref(), "item" | "entry") {
+                    items.push(Extra {
+                        line: line_at(bytes, at),
+                        ..Extra::default()
+                    });
+                } else if item_depth.is_some() {
+                    if let (Some(item), Some(t)) = (items.last_mut(), thumbnail(&ns, &e)) {
+                        item.thumbnail.get_or_insert(t);
+                    }
+                }
+            }
+            Ok((_, Event::Text(t))) if counting => {
+                if let Some(item) = items.last_mut() {
+                    let text = t.into_inner();
+                    item.comments = text.trim().parse().ok();
+                }
+            }
+            Ok((_, Event::End(_))) => {
+                counting = false;
+                if item_depth == Some(depth) {
+                    item_depth = None;
+                }
+                depth = depth.saturating_sub(1);
+            }
+            Ok((_, Event::Eof)) | Err(_) => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    items
+}
+
+fn line_at(bytes: &[u8], at: usize) -> usize {
+    bytes[..at.min(bytes.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// Admits the items of a feed, then the remembered items it no longer
+/// shows; returns the new memory: every valid item published after
+/// `horizon`, newest first, as JSON Lines.
+pub fn admit_all(
+    records: Vec<Record>,
+    source: &Path,
+    remembered: Option<(&Path, &str)>,
+    horizon: DateTime<Utc>,
+    v: &mut Validator,
+    sink: &mut dyn ArticleSink,
+) -> String {
+    let path: Arc<Path> = Arc::from(source);
+    let mut ids = BTreeSet::new();
+    let mut memory: Vec<(DateTime<Utc>, String, String)> = Vec::new();
+    for rec in records {
+        let origin = Origin {
+            path: path.clone(),
+            line: rec.line,
+        };
+        let body = rec.raw.content_html.clone();
+        let has_body = body.is_some();
+        let mut checked = check(rec.raw, has_body, &origin, &|_| None, v.tz());
+        if let Checked::Valid { article, .. } = &checked {
+            if !ids.insert(article.id.clone()) {
+                // A feed listing an item twice: the first one counts.
+                v.report.warnings.push(Problem::new(
+                    source,
+                    Some(rec.line),
+                    "id",
+                    format!(
+                        "`{}` is listed twice in the feed; the first one is kept",
+                        article.id
+                    ),
+                ));
+                continue;
+            }
+            if article.published >= horizon {
+                memory.push(remember(article, body.as_deref()));
+            }
+        }
+        // Invalid items are reported by admit; a feed's reader knows them
+        // by their rank, and "missing" means the feed has no such element.
+        if let Checked::Invalid { problems, .. } = &mut checked {
+            for p in problems.iter_mut() {
+                p.line = (rec.line > 0).then_some(rec.line);
+                if p.message.starts_with("missing") {
+                    p.message = match p.field.as_str() {
+                        "published" => "the item has no date (pubDate, dc:date, published or updated); it is left out, not guessed".to_owned(),
+                        "url" => "the item has no link; it is left out, not guessed".to_owned(),
+                        _ => p.message.clone(),
+                    };
+                }
+                p.message = format!("{} (item {} of the feed)", p.message, rec.item);
+            }
+        }
+        v.admit(checked, || Ok(body.map(Body::Html)), sink);
+    }
+    if let Some((seen_path, text)) = remembered {
+        let seen: Arc<Path> = Arc::from(seen_path);
+        for (n, line) in text.lines().enumerate() {
+            let Ok(raw) = serde_json::from_str::<RawArticle<'_, String>>(line) else {
+                // The memory is ours; a damaged line only loses that item.
+                continue;
+            };
+            let origin = Origin {
+                path: seen.clone(),
+                line: n + 1,
+            };
+            let body = raw.content_html.clone();
+            let checked = check(raw, body.is_some(), &origin, &|_| Some(n + 1), v.tz());
+            let Checked::Valid { article, .. } = &checked else {
+                continue;
+            };
+            if article.published < horizon || !ids.insert(article.id.clone()) {
+                continue;
+            }
+            memory.push(remember(article, body.as_deref()));
+            v.admit(checked, || Ok(body.map(Body::Html)), sink);
+        }
+    }
+    memory.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    memory.into_iter().map(|(_, _, line)| line + "\n").collect()
+}
+
+/// An article as one line of the JSON Lines input format.
+fn remember(a: &Article, body: Option<&str>) -> (DateTime<Utc>, String, String) {
+    let mut o = serde_json::json!({
+        "id": a.id,
+        "title": a.title,
+        "url": a.url.as_str(),
+        "published": a.published.to_rfc3339(),
+        "updated": a.updated.to_rfc3339(),
+    });
+    if let Some(s) = &a.summary {
+        o["summary"] = s.clone().into();
+    }
+    if let Some(b) = body {
+        o["content_html"] = b.into();
+    }
+    if !a.authors.is_empty() {
+        o["authors"] = a
+            .authors
+            .iter()
+            .map(|p| {
+                let mut v = serde_json::json!({ "name": p.name });
+                if let Some(e) = &p.email {
+                    v["email"] = e.clone().into();
+                }
+                if let Some(u) = &p.url {
+                    v["url"] = u.as_str().into();
+                }
+                v
+            })
+            .collect();
+    }
+    if !a.categories.is_empty() {
+        o["categories"] = a.categories.clone().into();
+    }
+    if let Some(i) = &a.image {
+        let mut v = serde_json::json!({ "url": i.url.as_str(), "alt": i.alt });
+        if let Some(w) = i.width {
+            v["width"] = w.into();
+        }
+        if let Some(h) = i.height {
+            v["height"] = h.into();
+        }
+        if let Some(t) = &i.mime_type {
+            v["type"] = t.clone().into();
+        }
+        o["image"] = v;
+    }
+    if let Some(c) = &a.comments {
+        let mut v = serde_json::json!({ "count": c.count });
+        if let Some(u) = &c.url {
+            v["url"] = u.as_str().into();
+        }
+        o["comments"] = v;
+    }
+    (a.published, a.id.clone(), o.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn read_more_tails_are_removed() {
+        assert_eq!(without_read_more("Un résumé […]"), "Un résumé");
+        assert_eq!(without_read_more("Un résumé [...]"), "Un résumé");
+        assert_eq!(
+            without_read_more("Texte. The post Titre appeared first on Site."),
+            "Texte."
+        );
+        assert_eq!(
+            without_read_more("Texte. L’article Titre est apparu en premier sur Site."),
+            "Texte."
+        );
+        assert_eq!(without_read_more("C++ <template>"), "C++ <template>");
+    }
+
+    #[test]
+    fn first_img_reads_quoted_and_bare_attributes() {
+        assert_eq!(
+            first_img(
+                r#"<p>x</p><IMG alt="Un &quot;chat&quot;" data-src="no.jpg" SRC="/a.jpg?x=1&amp;y=2" width="800" height=450>"#
+            ),
+            Some(FoundImage {
+                url: "/a.jpg?x=1&y=2".into(),
+                width: Some(800),
+                height: Some(450),
+                mime: None,
+                alt: Some("Un \"chat\"".into())
+            })
+        );
+        assert_eq!(
+            first_img("<img src=b.png>"),
+            Some(FoundImage::at("b.png".into()))
+        );
+        assert_eq!(
+            first_img(r#"<img src="data:x"><img src='c.gif' alt=''>"#),
+            Some(FoundImage {
+                alt: Some(String::new()),
+                ..FoundImage::at("c.gif".into())
+            })
+        );
+        assert_eq!(first_img("<p>none</p>"), None);
+    }
+}
