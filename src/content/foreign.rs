@@ -530,12 +530,20 @@ fn line_at(bytes: &[u8], at: usize) -> usize {
         + 1
 }
 
+/// The memory's first line: which source it remembers. Another source's
+/// items (feed.toml now names another feed) are not this one's.
+fn memory_header(key: &str) -> String {
+    serde_json::json!({ "matinale_seen_from": key }).to_string()
+}
+
 /// Admits the items of a feed, then the remembered items it no longer
-/// shows; returns the new memory: every valid item published after
-/// `horizon`, newest first, as JSON Lines.
+/// shows; returns the new memory: a header naming the source, then every
+/// valid item published after `horizon`, newest first, as JSON Lines.
+/// `key` names the source in the memory (as feed.toml does).
 pub fn admit_all(
     records: Vec<Record>,
     source: &Path,
+    key: &str,
     remembered: Option<(&Path, &str)>,
     horizon: DateTime<Utc>,
     v: &mut Validator,
@@ -587,9 +595,11 @@ pub fn admit_all(
         }
         v.admit(checked, || Ok(body.map(Body::Html)), sink);
     }
+    let header = memory_header(key);
+    let remembered = remembered.filter(|(_, text)| text.lines().next() == Some(header.as_str()));
     if let Some((seen_path, text)) = remembered {
         let seen: Arc<Path> = Arc::from(seen_path);
-        for (n, line) in text.lines().enumerate() {
+        for (n, line) in text.lines().enumerate().skip(1) {
             let Ok(raw) = serde_json::from_str::<RawArticle<'_, String>>(line) else {
                 // The memory is ours; a damaged line only loses that item.
                 continue;
@@ -611,7 +621,10 @@ pub fn admit_all(
         }
     }
     memory.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-    memory.into_iter().map(|(_, _, line)| line + "\n").collect()
+    std::iter::once(header)
+        .chain(memory.into_iter().map(|(_, _, line)| line))
+        .map(|line| line + "\n")
+        .collect()
 }
 
 /// An article as one line of the JSON Lines input format.

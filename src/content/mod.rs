@@ -272,9 +272,12 @@ pub fn load(
             };
             let horizon =
                 now - chrono::Duration::days(i64::from(config.newsletter.lookback_days) + 1);
+            // The same source whatever folder matinale runs from.
+            let key = input.name.strip_prefix(&config.root).unwrap_or(&input.name);
             let memory = foreign::admit_all(
                 records,
                 &input.name,
+                &key.to_string_lossy(),
                 seen.as_deref().map(|t| (seen_path.as_path(), t)),
                 horizon,
                 &mut v,

@@ -277,7 +277,11 @@ fn items_that_scrolled_out_of_the_feed_are_still_in_the_edition() {
     let run = site.run(&["--now", "2026-11-25T22:00:00+01:00", "feeds"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let seen = site.read("out/newsletter/seen.jsonl");
-    assert_eq!(seen.lines().count(), 1);
+    assert_eq!(seen.lines().count(), 2);
+    assert_eq!(
+        seen.lines().next(),
+        Some("{\"matinale_seen_from\":\"feeds/wordpress.xml\"}")
+    );
     assert!(seen
         .contains("\"title\":\"Test : le casque audio à 99 euros qui fait mieux que les grands\""));
 
@@ -292,7 +296,7 @@ fn items_that_scrolled_out_of_the_feed_are_still_in_the_edition() {
     let text = site.read("out/newsletter/2026-11-26.txt");
     assert!(text.contains("Test : le casque audio à 99 euros"), "{text}");
     assert!(text.contains("Fibre optique : Orange & SFR"), "{text}");
-    assert_eq!(site.read("out/newsletter/seen.jsonl").lines().count(), 2);
+    assert_eq!(site.read("out/newsletter/seen.jsonl").lines().count(), 3);
     // The re-published feeds keep it too.
     assert!(site.read("public/feed.xml").contains("casque audio"));
 
@@ -301,6 +305,21 @@ fn items_that_scrolled_out_of_the_feed_are_still_in_the_edition() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let seen = site.read("out/newsletter/seen.jsonl");
     assert!(!seen.contains("casque"), "{seen}");
+
+    // Another source in feed.toml: what was remembered of the first one is
+    // not its.
+    site.write("feeds/other.xml", &wordpress_with(&[2]));
+    site.edit("feed.toml", "feeds/wordpress.xml", "feeds/other.xml");
+    let run = site.run(&["--now", "2026-11-25T22:00:00+01:00", "feeds"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    site.write("feeds/wordpress.xml", &wordpress_with(&[1]));
+    site.edit("feed.toml", "feeds/other.xml", "feeds/wordpress.xml");
+    let run = site.ok(&["feeds"]);
+    assert!(
+        run.stdout.starts_with("read 1 article from "),
+        "{}",
+        run.stdout
+    );
 }
 
 /// How the test server answers one connection.
