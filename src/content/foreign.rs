@@ -465,40 +465,33 @@ fn scan_xml(bytes: &[u8]) -> Vec<Extra> {
     loop {
         let at = usize::try_from(reader.buffer_position()).unwrap_or(0);
         match reader.read_resolved_event_into(&mut buf) {
-            Ok((ns, Event::Start(e))) => {
-                depth += 1;
+            Ok((ns, event @ (Event::Start(_) | Event::Empty(_)))) => {
+                let (Event::Start(e) | Event::Empty(e)) = &event else {
+                    unreachable!("matched above")
+                };
+                let opens = matches!(event, Event::Start(_));
+                if opens {
+                    depth += 1;
+                }
                 let local = e.local_name();
                 let local = local.as_ref();
                 if item_depth.is_none() && (local == "item" || local == "entry") {
-                    item_depth = Some(depth);
+                    if opens {
+                        item_depth = Some(depth);
+                    }
                     items.push(Extra {
                         line: line_at(bytes, at),
                         ..Extra::default()
                     });
                 } else if item_depth.is_some() {
-                    if let (Some(item), Some(t)) = (items.last_mut(), thumbnail(&ns, &e)) {
+                    if let (Some(item), Some(t)) = (items.last_mut(), thumbnail(&ns, e)) {
                         item.thumbnail.get_or_insert(t);
                     }
-                    counting = matches!(
-                        (&ns, local),
-                        (ResolveResult::Bound(n), "comments") if n.as_ref() == SLASH
-                    ) || matches!(
-                        (&ns, local),
-                        (ResolveResult::Bound(n), "total") if n.as_ref() == THREAD
-                    );
-                }
-            }
-            Ok((ns, Event::Empty(e))) => {
-                let local = e.local_name();
-                if item_depth.is_none() && matches!(local.as_ref(), "item" | "entry") {
-                    items.push(Extra {
-                        line: line_at(bytes, at),
-                        ..Extra::default()
-                    });
-                } else if item_depth.is_some() {
-                    if let (Some(item), Some(t)) = (items.last_mut(), thumbnail(&ns, &e)) {
-                        item.thumbnail.get_or_insert(t);
-                    }
+                    let in_ns =
+                        |uri: &str| matches!(&ns, ResolveResult::Bound(n) if n.as_ref() == uri);
+                    counting = opens
+                        && ((local == "comments" && in_ns(SLASH))
+                            || (local == "total" && in_ns(THREAD)));
                 }
             }
             Ok((_, Event::Text(t))) if counting => {

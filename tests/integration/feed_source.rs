@@ -1,8 +1,8 @@
 //! `source = "feed"` (RSS-to-email): feeds in the shapes real CMSs publish,
 //! as a file and over HTTP from a server run by the test on loopback.
 
-use crate::harness::{parse_feed, Site};
-use std::io::{BufRead, BufReader, Read, Write};
+use crate::harness::{header, parse_feed, read_request_head, Site};
+use std::io::{BufReader, Read, Write};
 use std::net::TcpListener;
 use std::sync::mpsc;
 use std::time::Duration;
@@ -372,14 +372,7 @@ fn server(replies: Vec<Reply>) -> (String, mpsc::Receiver<String>) {
                     .unwrap();
                 let mut out = stream.try_clone().unwrap();
                 let mut reader = BufReader::new(stream);
-                let mut head = String::new();
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                        break;
-                    }
-                    head.push_str(&line);
-                }
+                let head = read_request_head(&mut reader);
                 let _ = tx.send(head);
                 match reply {
                     Reply::Send(status, headers, body) => {
@@ -412,13 +405,6 @@ fn remote_site(url: &str) -> Site {
         format!("path = \"{url}\"\ntimeout_s = 1"),
     );
     site
-}
-
-fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
-    head.lines().find_map(|l| {
-        let (k, v) = l.split_once(':')?;
-        k.eq_ignore_ascii_case(name).then(|| v.trim())
-    })
 }
 
 fn fixture_bytes(file: &str) -> Vec<u8> {

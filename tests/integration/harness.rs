@@ -145,6 +145,27 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
     }
 }
 
+/// Reads an HTTP request's head (request line and headers, CRLF-ended) off
+/// `reader`, for the test servers.
+pub fn read_request_head(reader: &mut impl std::io::BufRead) -> String {
+    let mut head = String::new();
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+            return head;
+        }
+        head.push_str(&line);
+    }
+}
+
+/// The value of header `name` in a request head.
+pub fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
 /// Parses a feed with the independent `feed-rs` parser.
 pub fn parse_feed(text: &str) -> feed_rs::model::Feed {
     feed_rs::parser::parse(text.as_bytes())

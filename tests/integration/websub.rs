@@ -1,8 +1,8 @@
 //! WebSub: the hub link in every feed, and `ping` / `build --ping` against a
 //! hub run by the test on loopback.
 
-use crate::harness::Site;
-use std::io::{BufRead, BufReader, Read, Write};
+use crate::harness::{header, read_request_head, Site};
+use std::io::{BufReader, Read, Write};
 use std::net::TcpListener;
 use std::sync::mpsc;
 use std::time::Duration;
@@ -47,22 +47,8 @@ fn answer_one(stream: std::net::TcpStream, answer: Answer, tx: &mpsc::Sender<Rec
         .unwrap();
     let mut out = stream.try_clone().unwrap();
     let mut reader = BufReader::new(stream);
-    let mut head = String::new();
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-            break;
-        }
-        head.push_str(&line);
-    }
-    let length = head
-        .lines()
-        .find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case("content-length")
-                .then(|| v.trim().parse::<usize>().ok())?
-        })
-        .unwrap_or(0);
+    let head = read_request_head(&mut reader);
+    let length = header(&head, "Content-Length").map_or(0, |v| v.parse().unwrap());
     let mut body = vec![0; length];
     reader.read_exact(&mut body).unwrap();
     let body = String::from_utf8(body).unwrap();
