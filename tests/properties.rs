@@ -1,0 +1,343 @@
+//! Property tests (proptest) on the library: category slugs, the HTML
+//! cleaner, and the newsletter ledger. Each states a guarantee of the
+//! README for every input proptest can think of, not for a few examples.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use matinale::content::html::Cleaner;
+use matinale::content::{Article, ArticleSink, Origin};
+use matinale::feed::select::FeedSelection;
+use matinale::feed::slug::slugify;
+use matinale::feed::FeedSet;
+use matinale::newsletter::ledger::{Entry, Ledger};
+use matinale::newsletter::{self, EditionArticles, Window};
+use matinale::Config;
+use proptest::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::sync::Arc;
+
+fn config(extra: &str) -> Config {
+    let src = format!(
+        "[site]\ntitle = \"T\"\nurl = \"https://ex.org/\"\ntimezone = \"Europe/Paris\"\n{extra}"
+    );
+    Config::parse(&src, Path::new("feed.toml")).unwrap()
+}
+
+fn article(id: usize, published: DateTime<Utc>, categories: Vec<String>) -> Article {
+    Article {
+        origin: Origin {
+            path: Arc::from(Path::new("articles.jsonl")),
+            line: id + 1,
+        },
+        id: format!("a{id}"),
+        title: format!("Article {id}"),
+        url: url::Url::parse(&format!("https://ex.org/{id}")).unwrap(),
+        published,
+        updated: published,
+        authors: vec![],
+        categories,
+        summary: Some("s".into()),
+        body: None,
+        image: None,
+        comments: None,
+        featured: false,
+    }
+}
+
+fn is_slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+        && !s.contains("--")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// A slug is safe as a folder name, stable, and its own slug.
+    #[test]
+    fn slugs_are_safe_and_stable(name in any::<String>()) {
+        let s = slugify(&name);
+        prop_assert!(is_slug(&s), "{name:?} → {s:?}");
+        prop_assert!(s.len() <= 80, "{s:?}");
+        prop_assert_eq!(slugify(&name), s.clone());
+        prop_assert_eq!(slugify(&s), s);
+    }
+}
+
+/// Category names: a few real ones, some that collide, and anything.
+fn category_name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("Jeux vidéo".to_owned()),
+        Just("Jeux video".to_owned()),
+        Just("JEUX-VIDÉO".to_owned()),
+        Just("../x".to_owned()),
+        Just("x".to_owned()),
+        Just("C++ & Rust".to_owned()),
+        Just("🎮".to_owned()),
+        Just("🚀".to_owned()),
+        "[a-zA-Z é/.-]{1,12}",
+        any::<String>().prop_filter("not blank", |s| !s.trim().is_empty()),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Every category gets a feed folder of its own, or, when two names
+    /// share a slug, the build is refused with a problem naming the later
+    /// one: never two categories in one folder.
+    #[test]
+    fn category_feeds_are_unique_or_reported(names in prop::collection::vec(category_name(), 1..12)) {
+        let config = config("");
+        let mut selection = FeedSelection::new(Some(50), true);
+        let t0 = DateTime::parse_from_rfc3339("2026-11-25T08:00:00Z").unwrap().to_utc();
+        for (i, name) in names.iter().enumerate() {
+            let a = article(i, t0 + Duration::minutes(i as i64), vec![name.clone()]);
+            if selection.wants(&a) {
+                selection.accept(a);
+            }
+        }
+        // Names as the content model keeps them (plain text).
+        let distinct: BTreeSet<String> = names
+            .iter()
+            .map(|n| matinale::content::text::plain(n).into_owned())
+            .collect();
+        let by_slug: BTreeMap<String, usize> = distinct.iter().fold(BTreeMap::new(), |mut m, n| {
+            *m.entry(slugify(n)).or_default() += 1;
+            m
+        });
+        let colliding = by_slug.values().any(|&n| n > 1);
+        match FeedSet::build(&config, selection) {
+            Ok(set) => {
+                prop_assert!(!colliding, "{names:?}");
+                let dirs: BTreeSet<&str> = set.feeds.iter().map(|f| f.dir.as_str()).collect();
+                prop_assert_eq!(dirs.len(), set.feeds.len());
+                prop_assert_eq!(set.feeds.len(), distinct.len() + 1);
+                for f in &set.feeds[1..] {
+                    let slug = f.dir.strip_prefix("category/").unwrap().trim_end_matches('/');
+                    prop_assert!(is_slug(slug), "{slug}");
+                }
+            }
+            Err(problems) => {
+                prop_assert!(colliding, "{names:?}: {problems:?}");
+                prop_assert!(problems.iter().all(|p| p.field == "categories" && p.message.contains("use one spelling")));
+            }
+        }
+    }
+}
+
+/// HTML soup: the tricks of hostile feeds, shuffled with anything.
+fn html_soup() -> impl Strategy<Value = String> {
+    let token = prop_oneof![
+        Just("<script>alert(1)</script>".to_owned()),
+        Just("<script>".to_owned()),
+        Just("</script>".to_owned()),
+        Just("<style>p{}</style>".to_owned()),
+        Just("<iframe src=\"https://evil.example/\"></iframe>".to_owned()),
+        Just("<a href=\"javascript:alert(1)\">x</a>".to_owned()),
+        Just("<a href=\"JaVaScRiPt:alert(1)\">x</a>".to_owned()),
+        Just("<img src=x onerror=alert(1)>".to_owned()),
+        Just("<svg onload=alert(1)>".to_owned()),
+        Just("<p onclick=\"x()\">".to_owned()),
+        Just("<a href=\"/relative\">r</a>".to_owned()),
+        Just("<img src=\"img.png\" alt=\"\">".to_owned()),
+        Just("<p>".to_owned()),
+        Just("</p>".to_owned()),
+        Just("<b>".to_owned()),
+        Just("<table><tr><td>".to_owned()),
+        Just("<![CDATA[".to_owned()),
+        Just("]]>".to_owned()),
+        Just("<!--".to_owned()),
+        Just("-->".to_owned()),
+        Just("&amp;".to_owned()),
+        Just("&".to_owned()),
+        Just("<".to_owned()),
+        Just(">".to_owned()),
+        Just("\"".to_owned()),
+        Just("\u{0}\u{1b}\u{8}".to_owned()),
+        Just("\u{FFFE}\u{FFFF}".to_owned()),
+        Just("\u{D7FF}\u{E000}".to_owned()),
+        Just("é🎮".to_owned()),
+        "[a-z ]{0,8}",
+        any::<String>(),
+    ];
+    prop::collection::vec(token, 0..24).prop_map(|v| v.concat())
+}
+
+fn xml_legal(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// The cleaner's output holds no active content and no character XML
+    /// forbids, and cleaning it again changes nothing.
+    #[test]
+    fn the_cleaner_is_idempotent_and_leaves_nothing_active(html in html_soup()) {
+        let cleaner = Cleaner::new();
+        let base = url::Url::parse("https://ex.org/2026/11/article/").unwrap();
+        let once = cleaner.clean(&html, &base);
+        prop_assert!(once.chars().all(xml_legal), "{once:?}");
+        // Serialised HTML escapes every `<` of text: each one opens a tag.
+        // Text may say "javascript:"; a tag may not.
+        for tag in once.split('<').skip(1).map(|t| t.split('>').next().unwrap_or("").to_ascii_lowercase()) {
+            for active in ["script", "style", "iframe", "svg", "javascript:", " onerror", " onload", " onclick"] {
+                prop_assert!(!tag.starts_with(active) && !tag.contains(&format!(" {active}")) && !tag.contains(&format!("\"{active}")), "{active} in <{tag}> of {once:?}");
+            }
+            prop_assert!(!tag.contains("href=\"/") && !tag.contains("src=\"img"), "relative URL left in <{tag}>");
+        }
+        let twice = cleaner.clean(&once, &base);
+        prop_assert_eq!(twice, once);
+    }
+}
+
+/// One run of the morning job at `now`, seeing the articles that have
+/// appeared by then: the edition it makes (ids), recorded in the ledger
+/// as `build` does.
+fn morning_run(
+    c: &Config,
+    ledger: &mut Ledger,
+    now: DateTime<Utc>,
+    visible: &[Article],
+) -> Vec<String> {
+    let date = newsletter::latest_due(c, now);
+    let Ok(window) = newsletter::window(c, ledger, date) else {
+        return vec![];
+    };
+    let mut sink = EditionArticles::new(window.clone(), ledger);
+    for a in visible.iter().filter(|a| a.published <= now) {
+        if sink.wants(a) {
+            sink.accept(a.clone());
+        }
+    }
+    let Some(layout) = newsletter::layout(c, sink.articles) else {
+        return vec![];
+    };
+    let ids = layout.ids();
+    match window {
+        Window::New { .. } => {
+            ledger.editions.push(Entry {
+                date,
+                cutoff: newsletter::cutoff(c, date),
+                articles: ids.clone(),
+                ..Default::default()
+            });
+            ids
+        }
+        // A past edition rebuilt sends nothing new.
+        Window::Past { .. } => vec![],
+    }
+}
+
+/// Articles: (minutes after the start when published, minutes of delay
+/// before it appears in the source).
+fn arrivals(max_delay: i64) -> impl Strategy<Value = Vec<(i64, i64)>> {
+    prop::collection::vec((0i64..14 * 24 * 60, 0..=max_delay), 0..40)
+}
+
+/// Runs: minutes between two runs of the job (0: twice at once).
+fn runs() -> impl Strategy<Value = Vec<i64>> {
+    prop::collection::vec(prop_oneof![Just(0i64), 1i64..60, 60i64..26 * 60], 1..40)
+}
+
+fn start() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-20T05:30:00Z")
+        .unwrap()
+        .to_utc()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+
+    /// Whatever the runs (late, twice, skipped days) and the arrival order
+    /// of articles (back-dated, late), no article is in two editions, and
+    /// an edition carries every article it could see in its window that
+    /// no earlier edition carried.
+    #[test]
+    fn no_article_is_sent_twice_or_skipped_when_seen(arrivals in arrivals(5 * 24 * 60), gaps in runs()) {
+        let c = config("[newsletter]\nsend_time = \"07:00\"\nlookback_days = 3\nmax_articles = 5\n");
+        let t0 = start();
+        let articles: Vec<(Article, DateTime<Utc>)> = arrivals
+            .iter()
+            .enumerate()
+            .map(|(i, &(p, delay))| {
+                let published = t0 + Duration::minutes(p);
+                (article(i, published, vec![]), published + Duration::minutes(delay))
+            })
+            .collect();
+        let mut ledger = Ledger::default();
+        let mut sent: BTreeMap<String, NaiveDate> = BTreeMap::new();
+        let mut now = t0;
+        for gap in gaps {
+            now += Duration::minutes(gap);
+            let visible: Vec<Article> = articles.iter().filter(|(_, at)| *at <= now).map(|(a, _)| a.clone()).collect();
+            let date = newsletter::latest_due(&c, now);
+            let before = ledger.clone();
+            let ids = morning_run(&c, &mut ledger, now, &visible);
+            for id in &ids {
+                prop_assert!(sent.insert(id.clone(), date).is_none(), "{id} sent twice (again on {date})");
+            }
+            // Completeness: a new edition took everything in its window.
+            if let Ok(Window::New { start, end }) = newsletter::window(&c, &before, date) {
+                for a in &visible {
+                    let due = a.published >= start && a.published <= end && a.published <= now;
+                    if due && !before.carried(&a.id) {
+                        prop_assert!(ids.contains(&a.id), "{} published {} missed by {date}", a.id, a.published);
+                    }
+                }
+            }
+        }
+    }
+
+    /// With the job run at least every day and articles appearing within
+    /// a day of their date, every article from the first edition's window
+    /// to the last cutoff is in exactly one edition.
+    #[test]
+    fn with_daily_runs_every_article_is_in_exactly_one_edition(
+        arrivals in arrivals(24 * 60 - 1),
+        times in prop::collection::vec(0i64..24 * 60, 1..16),
+    ) {
+        let c = config("[newsletter]\nsend_time = \"07:00\"\nlookback_days = 3\nmax_articles = 5\n");
+        let t0 = start();
+        let articles: Vec<(Article, DateTime<Utc>)> = arrivals
+            .iter()
+            .enumerate()
+            .map(|(i, &(p, delay))| {
+                let published = t0 + Duration::minutes(p);
+                (article(i, published, vec![]), published + Duration::minutes(delay))
+            })
+            .collect();
+        let mut ledger = Ledger::default();
+        let mut count: BTreeMap<String, usize> = BTreeMap::new();
+        let mut last_made = t0;
+        // One run a day, at any time of that day.
+        for (day, minute) in times.iter().enumerate() {
+            let now = t0 + Duration::days(day as i64) + Duration::minutes(*minute);
+            let visible: Vec<Article> = articles.iter().filter(|(_, at)| *at <= now).map(|(a, _)| a.clone()).collect();
+            let ids = morning_run(&c, &mut ledger, now, &visible);
+            if !ids.is_empty() {
+                last_made = now;
+            }
+            for id in ids {
+                *count.entry(id).or_default() += 1;
+            }
+        }
+        let (Some(first), Some(last)) = (ledger.first(), ledger.last()) else {
+            return Ok(());
+        };
+        let from = first.cutoff - Duration::hours(24);
+        // An article that appeared after the last edition was made waits
+        // for the next one.
+        for (a, at) in &articles {
+            let n = count.get(&a.id).copied().unwrap_or(0);
+            prop_assert!(n <= 1, "{} in {n} editions", a.id);
+            if a.published >= from && a.published <= last.cutoff && *at <= last_made {
+                prop_assert_eq!(n, 1, "{} published {} (appeared {}) in no edition; ledger {:?}", a.id, a.published, at, ledger.editions.iter().map(|e| (e.date, e.cutoff)).collect::<Vec<_>>());
+            }
+        }
+    }
+}
