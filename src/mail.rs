@@ -239,6 +239,21 @@ for a relay with a private certificate, set [smtp] ca_file"
                 "the relay's answer above says why; check the --to address and [newsletter] from"
                     .to_owned(),
             )
+        } else if matches!(
+            io_kind(e),
+            Some(
+                std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+                    | std::io::ErrorKind::BrokenPipe
+                    | std::io::ErrorKind::UnexpectedEof
+            )
+        ) || text.contains("incomplete response")
+        {
+            (
+                format!("the relay closed the connection before it accepted the message ({text})"),
+                "the message was not sent; the relay's log says why (a size limit, a filter…); try again"
+                    .to_owned(),
+            )
         } else {
             (text, "check [smtp] host, port and security".to_owned())
         };

@@ -163,8 +163,19 @@ fn record(
         .authors
         .into_iter()
         .filter_map(|p| {
-            // An RSS <author> is "email (Name)"; dc:creator a name.
-            let name = p.name.filter(|n| !n.trim().is_empty())?;
+            // An RSS <author> is "email (Name)": feed-rs leaves the name
+            // in its parentheses. dc:creator is a name.
+            let name = p.name?;
+            let name = name.trim();
+            let name = name
+                .strip_prefix('(')
+                .and_then(|n| n.strip_suffix(')'))
+                .unwrap_or(name)
+                .trim()
+                .to_owned();
+            if name.is_empty() {
+                return None;
+            }
             let email = p.email.filter(|e| super::is_plausible_email(e.trim()));
             let uri = p
                 .uri
@@ -196,6 +207,8 @@ fn record(
         })
         .map(|l| Cow::Owned(l.href.clone()));
     let image = best_image(&entry.media)
+        .or_else(|| atom_enclosure(&entry.links))
+        .or_else(|| thumbnail_of(&entry.media))
         .or_else(|| extra.thumbnail.clone())
         .or_else(|| json_image.map(FoundImage::at))
         .or_else(|| body.as_deref().and_then(first_img))
@@ -247,9 +260,25 @@ fn text_of(t: &feed_rs::model::Text) -> String {
     let html = t.content_type.subty() == "html" || t.content_type.subty() == "xhtml";
     if html && looks_like_html(s) {
         super::html::text_of_html(s)
+    } else if looks_escaped(s) {
+        // A CMS that escapes twice (`Tom &amp;amp; Jerry`) means the text
+        // `Tom & Jerry`, as feed readers show it.
+        super::text::plain(&super::text::decode_entities(s)).into_owned()
     } else {
         super::text::plain(s).into_owned()
     }
+}
+
+/// Text holding a character reference (`&amp;`, `&#8217;`).
+fn looks_escaped(s: &str) -> bool {
+    s.match_indices('&').any(|(i, _)| {
+        let rest = &s[i + 1..];
+        let end = rest.find(';').filter(|&e| e > 0 && e <= 10);
+        end.is_some_and(|e| {
+            let name = &rest[..e];
+            name.chars().all(|c| c.is_ascii_alphanumeric() || c == '#')
+        })
+    })
 }
 
 fn looks_like_html(s: &str) -> bool {
@@ -313,8 +342,8 @@ impl FoundImage {
     }
 }
 
-/// `media:content` (the widest image) or an image enclosure, else a
-/// `media:thumbnail`.
+/// The widest image of the `media:content` and RSS `enclosure` elements
+/// (feed-rs holds both as media content).
 fn best_image(media: &[feed_rs::model::MediaObject]) -> Option<FoundImage> {
     let is_image = |c: &feed_rs::model::MediaContent| {
         let by_type = c.content_type.as_ref().map(|t| t.ty() == "image");
@@ -339,15 +368,33 @@ fn best_image(media: &[feed_rs::model::MediaObject]) -> Option<FoundImage> {
                 _ => Some(c),
             },
         );
-    if let Some(c) = content {
-        return Some(FoundImage {
-            url: c.url.as_ref().expect("filtered").to_string(),
-            width: c.width,
-            height: c.height,
-            mime: c.content_type.as_ref().map(|t| t.to_string()),
-            alt: None,
-        });
-    }
+    content.map(|c| FoundImage {
+        url: c.url.as_ref().expect("filtered").to_string(),
+        width: c.width,
+        height: c.height,
+        mime: c.content_type.as_ref().map(|t| t.to_string()),
+        alt: None,
+    })
+}
+
+/// An Atom `link rel="enclosure"` to an image.
+fn atom_enclosure(links: &[feed_rs::model::Link]) -> Option<FoundImage> {
+    links
+        .iter()
+        .find(|l| {
+            l.rel.as_deref() == Some("enclosure")
+                && l.media_type
+                    .as_deref()
+                    .is_some_and(|t| t.starts_with("image/"))
+        })
+        .map(|l| FoundImage {
+            mime: l.media_type.clone(),
+            ..FoundImage::at(l.href.clone())
+        })
+}
+
+/// The first `media:thumbnail` feed-rs kept (inside a `media:group`).
+fn thumbnail_of(media: &[feed_rs::model::MediaObject]) -> Option<FoundImage> {
     media
         .iter()
         .flat_map(|m| m.thumbnails.iter())
@@ -722,5 +769,38 @@ mod tests {
             })
         );
         assert_eq!(first_img("<p>none</p>"), None);
+    }
+
+    #[test]
+    fn rss_authors_double_escapes_and_atom_enclosures() {
+        let rss = r#"<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><link>https://e.example/</link>
+<item><title>Tom &amp;amp; Jerry</title><link>https://e.example/a</link>
+<author>jane@edge.example (Jane Doe)</author><pubDate>Wed, 25 Nov 2026 20:00:00 +0000</pubDate></item>
+</channel></rss>"#;
+        let items = parse(rss.as_bytes(), None).unwrap();
+        let raw = &items[0].raw;
+        assert_eq!(raw.title.as_deref(), Some("Tom & Jerry"));
+        let Some(RawAuthor::Full(p)) = raw.authors.as_ref().and_then(|a| a.first()) else {
+            panic!("an author");
+        };
+        assert_eq!(
+            (p.name.as_ref(), p.email.as_deref()),
+            ("Jane Doe", Some("jane@edge.example"))
+        );
+
+        let atom = r#"<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>x</id><updated>2026-11-25T20:00:00Z</updated>
+<entry><title>C++ &lt;template&gt;</title><id>e1</id><updated>2026-11-25T20:00:00Z</updated>
+<link rel="alternate" href="https://e.example/e1"/><link rel="enclosure" type="image/png" href="https://e.example/enc.png"/></entry></feed>"#;
+        let items = parse(atom.as_bytes(), None).unwrap();
+        let raw = &items[0].raw;
+        assert_eq!(raw.title.as_deref(), Some("C++ <template>"));
+        assert_eq!(
+            raw.image.as_ref().map(|i| i.url.as_ref()),
+            Some("https://e.example/enc.png")
+        );
+        assert_eq!(
+            raw.image.as_ref().and_then(|i| i.mime_type.as_deref()),
+            Some("image/png")
+        );
     }
 }

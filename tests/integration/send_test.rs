@@ -13,6 +13,10 @@ enum Rcpt {
     Reject,
     /// 451: try again later.
     Defer,
+    /// Reads the message and hangs up instead of answering it.
+    HangUp,
+    /// Accepts the connection and never says a word.
+    Mute,
 }
 
 /// A minimal SMTP server on 127.0.0.1 for one connection per item of
@@ -33,6 +37,14 @@ fn smtp_server(sessions: &[Rcpt]) -> (u16, mpsc::Receiver<Vec<u8>>) {
 
 fn serve(listener: &TcpListener, rcpt: Rcpt, tx: &mpsc::Sender<Vec<u8>>) {
     let (stream, _) = listener.accept().unwrap();
+    if let Rcpt::Mute = rcpt {
+        // Held open, silent, while the next session is served.
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_secs(3));
+            drop(stream);
+        });
+        return;
+    }
     stream
         .set_read_timeout(Some(std::time::Duration::from_secs(20)))
         .unwrap();
@@ -53,9 +65,10 @@ fn serve(listener: &TcpListener, rcpt: Rcpt, tx: &mpsc::Sender<Vec<u8>>) {
             say("250 ok").unwrap();
         } else if cmd.starts_with("RCPT TO") {
             match rcpt {
-                Rcpt::Accept => say("250 ok").unwrap(),
                 Rcpt::Reject => say("550 5.1.1 no such user here").unwrap(),
                 Rcpt::Defer => say("451 4.3.0 try again later").unwrap(),
+                Rcpt::HangUp | Rcpt::Accept => say("250 ok").unwrap(),
+                Rcpt::Mute => unreachable!("mute says nothing"),
             }
         } else if cmd.starts_with("DATA") {
             say("354 go ahead").unwrap();
@@ -73,6 +86,10 @@ fn serve(listener: &TcpListener, rcpt: Rcpt, tx: &mpsc::Sender<Vec<u8>>) {
                     l
                 };
                 data.extend_from_slice(&l);
+            }
+            if let Rcpt::HangUp = rcpt {
+                // The whole message read, and no answer: gone.
+                return;
             }
             say("250 queued").unwrap();
             tx.send(data).unwrap();
@@ -236,4 +253,44 @@ fn a_temporary_refusal_that_lasts_is_exit_3() {
         "{}",
         run.stderr
     );
+}
+
+#[test]
+fn a_relay_that_hangs_up_or_never_answers_is_exit_3_and_the_next_send_works() {
+    let (port, received) = smtp_server(&[Rcpt::HangUp, Rcpt::Mute, Rcpt::Accept]);
+    let site = site_with_port(port);
+    site.edit("feed.toml", "timeout_s = 30", "timeout_s = 1");
+    let server = format!("error: cannot send through 127.0.0.1:{port} (security = \"none\")");
+    let run = site.run_now(&["send-test", "--to", "moi@example.org"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "{server}: the relay closed the connection before it accepted the message \
+             (response error: incomplete response)\n  hint: the message was not sent; the relay's log \
+             says why (a size limit, a filter…); try again\n"
+        )
+    );
+    let run = site.run_now(&["send-test", "--to", "moi@example.org"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "{server}: no answer within 1 s\n  hint: check [smtp] host and port, and that a firewall \
+             lets the connection through\n"
+        )
+    );
+    // The relay is back: the next test send goes through, whole.
+    let run = site.run_now(&["send-test", "--to", "moi@example.org"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let data = received
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .unwrap();
+    let msg = mail_parser::MessageParser::default().parse(&data).unwrap();
+    assert!(msg.subject().unwrap().starts_with("[TEST] La Matinale"));
+    assert!(
+        msg.body_html(0).unwrap().contains("</html>"),
+        "the whole message"
+    );
+    assert!(received.try_recv().is_err(), "one message only");
 }
