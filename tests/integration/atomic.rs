@@ -116,3 +116,63 @@ fn concurrent_builds_never_mix_outputs() {
         );
     }
 }
+
+/// A small tmpfs mounted for one test, unmounted when dropped.
+struct SmallDisk(std::path::PathBuf);
+
+impl SmallDisk {
+    /// `None` where the machine does not let the test mount one (not
+    /// root, no tmpfs): said on stderr, and the test has nothing to check.
+    fn mount(at: std::path::PathBuf, size: &str) -> Option<SmallDisk> {
+        std::fs::create_dir_all(&at).unwrap();
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(&at)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            eprintln!("skipped: this machine does not let the test mount a tmpfs");
+        }
+        ok.then_some(SmallDisk(at))
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_full_disk_is_exit_1_naming_the_path_and_keeps_the_previous_outputs() {
+    let site = Site::sample();
+    let Some(_disk) = SmallDisk::mount(site.path("public"), "2m") else {
+        return;
+    };
+    site.ok(&["build"]);
+    let before = site.contents("public");
+    // An article as large as the disk: its feeds cannot be written.
+    let body = "Un paragraphe de remplissage pour un très long article. ".repeat(12_000);
+    site.write(
+        "content/zz-long.md",
+        &format!("+++\ntitle = \"Très long\"\nurl = \"https://www.journaldugeek.com/long/\"\npublished = 2026-11-26T07:00:00+01:00\nsummary = \"s\"\ncategories = [\"Tech\"]\n+++\n{body}\n"),
+    );
+    let run = site.run_now(&["build"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stderr.starts_with("error: cannot write public/")
+            && run.stderr.ends_with(
+                ": No space left on device (os error 28); previous outputs were left unchanged\n"
+            ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        site.contents("public"),
+        before,
+        "every previous output intact, no temporary file left"
+    );
+    // Room again: the next build goes through.
+    std::fs::remove_file(site.path("content/zz-long.md")).unwrap();
+    site.ok(&["build"]);
+}
