@@ -275,3 +275,22 @@ fn io_kind(e: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> 
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_password_never_prints() {
+        let src = "[site]\ntitle = \"T\"\nurl = \"https://ex.org/\"\n\n[smtp]\nhost = \"smtp.ex.org\"\nusername = \"moi\"\n";
+        let config = crate::Config::parse(src, std::path::Path::new("feed.toml")).unwrap();
+        let secret = "s3cret-P4ss-never-seen";
+        let relay = Relay::new(&config.smtp, "smtp.ex.org", |name| {
+            (name == "MATINALE_SMTP_PASSWORD").then(|| secret.to_owned())
+        })
+        .unwrap();
+        let printed = format!("{relay:?} {relay:#?} {:?}", config.smtp);
+        assert!(printed.contains("Password(…)"), "{printed}");
+        assert!(!printed.contains(secret), "{printed}");
+    }
+}

@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""Pathological sizes: does the time grow linearly with the input?
+
+Usage: python3 benches/pathological.py [BIN] [--runs R]
+
+For each shape, builds the feeds (`matinale feeds`, every article, per
+category) at an input size and at twice, four times that size, and prints
+the median wall time of R runs (default 3) and the ratio to the smallest
+size. Linear growth shows as ratios near 2 and 4.
+
+  - a title of 1, 2, 4 MB (in one article among 100);
+  - an article body of 12.5, 25, 50 MB;
+  - 5,000, 10,000, 20,000 categories, one article each (each category gets
+    its own three feeds: the time is mostly creating and syncing files).
+
+Nothing here is a test: it measures, and docs/benchmarks.md keeps the
+figures.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+NOW = "2026-11-26T07:30:00+01:00"
+TOML = """[site]
+title = "P"
+url = "https://p.example/"
+timezone = "Europe/Paris"
+
+[content]
+source = "jsonl"
+path = "articles.jsonl"
+
+[feeds]
+max_items = 0
+"""
+
+
+def article(i, **extra):
+    a = {
+        "id": f"https://p.example/{i}",
+        "url": f"https://p.example/{i}/",
+        "title": f"Article {i}",
+        "published": "2026-11-20T10:00:00+01:00",
+        "summary": "Un résumé.",
+        "categories": ["Tech"],
+    }
+    a.update(extra)
+    return a
+
+
+def title_site(mb):
+    big = ("Un titre qui n’en finit pas & qui <insiste> " * (mb * 2**20 // 44 + 1))[: mb * 2**20]
+    return [article(i) for i in range(99)] + [article(99, title=big)]
+
+
+def body_site(mb):
+    para = "<p>Un paragraphe d’un article démesuré, avec <a href=\"/lien\">un lien</a>.</p>\n"
+    body = para * (int(mb * 2**20) // len(para))
+    return [article(i) for i in range(9)] + [article(9, content_html=body)]
+
+
+def categories_site(n):
+    return [article(i, categories=[f"Catégorie n° {i}"]) for i in range(n)]
+
+
+def run(bin_, articles, runs):
+    times = []
+    for _ in range(runs):
+        d = tempfile.mkdtemp(prefix="matinale-patho-")
+        try:
+            with open(os.path.join(d, "feed.toml"), "w") as f:
+                f.write(TOML)
+            with open(os.path.join(d, "articles.jsonl"), "w", encoding="utf-8") as f:
+                for a in articles:
+                    f.write(json.dumps(a, ensure_ascii=False) + "\n")
+            started = time.monotonic()
+            p = subprocess.run([bin_, "--now", NOW, "-q", "feeds"], cwd=d,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            times.append(time.monotonic() - started)
+            if p.returncode != 0:
+                sys.exit(f"build failed: {p.stderr[:500]}")
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+    return statistics.median(times)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("bin", nargs="?", default=os.path.join(HERE, "..", "target", "release", "matinale"))
+    p.add_argument("--runs", type=int, default=3)
+    a = p.parse_args()
+    shapes = [
+        ("title", "MB title", [1, 2, 4], title_site),
+        ("body", "MB article", [12.5, 25, 50], body_site),
+        ("categories", "categories", [5000, 10000, 20000], categories_site),
+    ]
+    print(f"{'shape':<12} {'size':>14} {'median':>9} {'ratio':>7}")
+    for name, unit, sizes, make in shapes:
+        first = None
+        for size in sizes:
+            t = run(a.bin, make(size), a.runs)
+            first = first or t
+            print(f"{name:<12} {size:>8} {unit:<5} {t:>8.2f}s {t / first:>6.2f}x", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
