@@ -47,6 +47,31 @@ struct Extra {
 /// or none for a file); an `xml:base` in the document wins.
 /// On error: the line (when the XML breaks at one) and what is wrong.
 pub fn parse(bytes: &[u8], base: Option<&Url>) -> Result<Vec<Record>, (Option<usize>, String)> {
+    // feed-rs, through quick-xml, panics on some broken documents (a second
+    // XML declaration inside an item, found by fuzzing): a hostile feed
+    // must be a clean error, not a crash. The panic hook is silenced
+    // meanwhile, or the default one would print a backtrace.
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let parsed = std::panic::catch_unwind(|| parse_unguarded(bytes, base));
+    std::panic::set_hook(hook);
+    parsed.unwrap_or_else(|panic| {
+        let why = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err((
+            xml_error_line(bytes),
+            format!("not a readable feed: the XML parser gave up on it ({why})"),
+        ))
+    })
+}
+
+fn parse_unguarded(
+    bytes: &[u8],
+    base: Option<&Url>,
+) -> Result<Vec<Record>, (Option<usize>, String)> {
     let parser = feed_rs::parser::Builder::new()
         .base_uri(base.map(Url::as_str))
         .id_generator(|_, _, _| NO_ID.to_owned())
@@ -106,8 +131,25 @@ fn describe(e: &feed_rs::parser::ParseFeedError, bytes: &[u8]) -> (Option<usize>
     }
 }
 
+/// `bytes` as UTF-8 for the second read: a document in another encoding
+/// (a Netscape RSS 0.91 in ISO-8859-1) is read byte for character, which
+/// keeps its elements, numbers and lines, all that read looks for.
+fn as_utf8(bytes: &[u8]) -> Cow<'_, [u8]> {
+    match std::str::from_utf8(bytes) {
+        Ok(_) => Cow::Borrowed(bytes),
+        Err(_) => Cow::Owned(
+            bytes
+                .iter()
+                .map(|&b| char::from(b))
+                .collect::<String>()
+                .into_bytes(),
+        ),
+    }
+}
+
 /// The line of the first XML error in `bytes`, if it is XML that breaks.
 fn xml_error_line(bytes: &[u8]) -> Option<usize> {
+    let bytes = &*as_utf8(bytes);
     let mut reader = quick_xml::reader::Reader::from_reader(bytes);
     reader.config_mut().check_end_names = true;
     let mut buf = Vec::new();
@@ -503,6 +545,7 @@ fn scan_xml(bytes: &[u8]) -> Vec<Extra> {
             ..FoundImage::at(get("url")?)
         })
     };
+    let bytes = &*as_utf8(bytes);
     let mut reader = quick_xml::reader::NsReader::from_reader(bytes);
     let mut items: Vec<Extra> = Vec::new();
     let mut depth = 0usize;
@@ -802,5 +845,16 @@ mod tests {
             raw.image.as_ref().and_then(|i| i.mime_type.as_deref()),
             Some("image/png")
         );
+    }
+
+    #[test]
+    fn a_document_that_makes_the_parser_panic_is_a_clean_error() {
+        let doc = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<rss version=\"2.0\"><channel><title>t</title>\n\
+                   <item><title>a</title><description>x<?xml version=\"1.0\" encoding=\"utf-8\"?></description></item>\n\
+                   </channel></rss>";
+        let Err((_, message)) = parse(doc.as_bytes(), None) else {
+            panic!("a broken document parsed");
+        };
+        assert!(message.starts_with("not a readable feed: "), "{message}");
     }
 }
