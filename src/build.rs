@@ -2,7 +2,8 @@
 //!
 //! This is where the pure parts (content model, feed model, format writers)
 //! meet the doors to the outside (loaders, the output writer). The CLI
-//! commands are thin wrappers around [`check`] and [`feeds`].
+//! commands are thin wrappers around [`check`], [`feeds`], [`all`],
+//! [`newsletter`], [`send_test`] and [`ping`].
 
 use crate::config::{Config, OnInvalid};
 use crate::content::{self, Input, LoadReport};

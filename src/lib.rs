@@ -1,12 +1,15 @@
 //! matinale packages a news site's articles for its subscribers: RSS 2.0,
-//! Atom 1.0 and JSON Feed 1.1 feeds, all carrying the site's calls to
-//! action.
+//! Atom 1.0 and JSON Feed 1.1 feeds, the morning newsletter, the subscribe
+//! page and the site's snippets, all carrying the site's calls to action.
 //!
 //! The crate is a library with a thin binary. Pure modules do no I/O:
 //! [`config`] (the validated `feed.toml`), [`content`]'s model and cleaning,
-//! [`feed`] (the format-neutral feed and its three writers). The doors to
-//! the outside are the loaders in [`content`], [`output`] (atomic writes,
-//! run lock) and [`clock`]. [`build`] ties them into the commands.
+//! [`feed`] (the format-neutral feed and its three writers), [`newsletter`]
+//! (editions, ledger, email), [`pages`] (subscribe page, archive,
+//! snippets), [`templates`]. The doors to the outside are the loaders in
+//! [`content`], [`fetch`] (a remote source), [`output`] (atomic writes, run
+//! lock), [`mail`] (SMTP), [`websub`] (the hub), [`serve`] (the preview
+//! server) and [`clock`]. [`build`] ties them into the commands.
 
 pub mod build;
 pub mod cli;
