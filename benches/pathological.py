@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Pathological sizes: does the time grow linearly with the input?
 
-Usage: python3 benches/pathological.py [BIN] [--runs R]
+Usage: python3 benches/pathological.py [BIN] [--runs R] [--only SHAPE [--sizes A,B,C]]
 
 For each shape, builds the feeds (`matinale feeds`, every article, per
 category) at an input size and at twice, four times that size, and prints
@@ -96,12 +96,19 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("bin", nargs="?", default=os.path.join(HERE, "..", "target", "release", "matinale"))
     p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--only", help="one shape: title, body or categories")
+    p.add_argument("--sizes", help="comma-separated sizes for that shape")
     a = p.parse_args()
     shapes = [
         ("title", "MB title", [1, 2, 4], title_site),
         ("body", "MB article", [12.5, 25, 50], body_site),
         ("categories", "categories", [5000, 10000, 20000], categories_site),
     ]
+    if a.only:
+        shapes = [sh for sh in shapes if sh[0] == a.only]
+        if a.sizes:
+            shapes = [(n, u, [float(x) if "." in x else int(x) for x in a.sizes.split(",")], m)
+                      for n, u, _, m in shapes]
     print(f"{'shape':<12} {'size':>14} {'median':>9} {'ratio':>7}")
     for name, unit, sizes, make in shapes:
         first = None

@@ -39,6 +39,6 @@ for target in markdown jsonl foreign_feed feed_toml; do
     echo "FAIL fuzz $target: the input is in fuzz/artifacts/$target/"
     exit 1
   fi
-  grep -E "^#[0-9]+ *DONE|stat::number_of_executed_units|stat::peak_rss_mb" "$log" || true
+  grep -E "^#[0-9]+[[:space:]]*DONE|stat::number_of_executed_units|stat::peak_rss_mb" "$log" || true
 done
 echo "==> every fuzz target ran ${seconds} s without a failure"

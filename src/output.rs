@@ -25,6 +25,8 @@ struct Staged {
     /// Syncing the temporary file to disk, in the background while the
     /// next output is rendered.
     sync: Option<std::thread::JoinHandle<io::Result<()>>>,
+    /// How that sync went, once it was waited for before the commit.
+    synced: Option<io::Result<()>>,
     target: PathBuf,
     temp: PathBuf,
     bytes: u64,
@@ -36,7 +38,25 @@ struct Staged {
 #[derive(Default)]
 pub struct Staging {
     staged: Vec<Staged>,
+    /// Indices of the outputs whose sync is still running, oldest first.
+    syncing: std::collections::VecDeque<usize>,
+    /// Changed outputs so far.
+    changed: usize,
 }
+
+/// Beyond this many changed outputs, one `syncfs` per file system (Linux)
+/// replaces a sync per file and per folder: a site with 20,000 category
+/// feeds made 80,000 fsync calls, and the build grew faster than its input.
+const SYNC_EACH_UP_TO: usize = if cfg!(target_os = "linux") {
+    256
+} else {
+    usize::MAX
+};
+
+/// Syncs running at once: enough to overlap disk and CPU, and few enough
+/// that a site with 100,000 category feeds does not start a thread per
+/// file (it ran out of memory maps at 60,000).
+const SYNCS_IN_FLIGHT: usize = 8;
 
 fn temp_path(target: &Path) -> PathBuf {
     let name = target
@@ -78,6 +98,7 @@ impl Staging {
         // Registered before writing so that a failure below removes it.
         self.staged.push(Staged {
             sync: None,
+            synced: None,
             target: target.to_path_buf(),
             temp: temp.clone(),
             bytes: 0,
@@ -92,7 +113,16 @@ impl Staging {
         last.bytes = bytes;
         last.changed = changed;
         if changed {
+            self.changed += 1;
+        }
+        if changed && self.changed <= SYNC_EACH_UP_TO {
             last.sync = Some(std::thread::spawn(move || file.sync_all()));
+            self.syncing.push_back(self.staged.len() - 1);
+            while self.syncing.len() > SYNCS_IN_FLIGHT {
+                let oldest = self.syncing.pop_front().expect("more than the limit");
+                let s = &mut self.staged[oldest];
+                s.synced = s.sync.take().map(join_sync);
+            }
         }
         Ok(bytes)
     }
@@ -120,14 +150,24 @@ impl Staging {
         // Durable before visible: a crash after a rename must not leave a
         // target that is renamed but empty.
         for s in &mut self.staged {
-            if let Some(sync) = s.sync.take() {
-                sync.join()
-                    .unwrap_or_else(|_| Err(io::Error::other("syncing panicked")))
-                    .map_err(|source| Error::Write {
-                        path: s.target.clone(),
-                        source,
-                    })?;
+            let result = match s.sync.take() {
+                Some(sync) => Some(join_sync(sync)),
+                None => s.synced.take(),
+            };
+            if let Some(Err(source)) = result {
+                return Err(Error::Write {
+                    path: s.target.clone(),
+                    source,
+                });
             }
+        }
+        let bulk = self.changed > SYNC_EACH_UP_TO;
+        if bulk {
+            let dirs = self.staged.iter().filter_map(|s| s.target.parent());
+            sync_file_systems(dirs).map_err(|source| Error::Write {
+                path: self.staged[0].target.clone(),
+                source,
+            })?;
         }
         let staged = std::mem::take(&mut self.staged);
         let mut written = Vec::with_capacity(staged.len());
@@ -159,6 +199,10 @@ impl Staging {
             });
         }
         // Make the renames themselves durable.
+        if bulk {
+            let _ = sync_file_systems(dirs.iter().map(PathBuf::as_path));
+            return Ok(written);
+        }
         for d in dirs {
             let d = if d.as_os_str().is_empty() {
                 PathBuf::from(".")
@@ -182,6 +226,35 @@ impl Drop for Staging {
             let _ = fs::remove_file(&s.temp);
         }
     }
+}
+
+/// `syncfs` on the file system of each of `dirs`, once per file system.
+#[cfg(target_os = "linux")]
+fn sync_file_systems<'a>(dirs: impl Iterator<Item = &'a Path>) -> io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let mut done = std::collections::BTreeSet::new();
+    for d in dirs {
+        let d = if d.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            d
+        };
+        let dir = File::open(d)?;
+        if done.insert(dir.metadata()?.dev()) {
+            rustix::fs::syncfs(&dir)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn sync_file_systems<'a>(_dirs: impl Iterator<Item = &'a Path>) -> io::Result<()> {
+    unreachable!("outputs are synced one by one where syncfs does not exist")
+}
+
+fn join_sync(sync: std::thread::JoinHandle<io::Result<()>>) -> io::Result<()> {
+    sync.join()
+        .unwrap_or_else(|_| Err(io::Error::other("syncing panicked")))
 }
 
 /// Whether the file at `b` holds exactly the `len` bytes of the file at `a`.

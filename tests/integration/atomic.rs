@@ -176,3 +176,40 @@ fn a_full_disk_is_exit_1_naming_the_path_and_keeps_the_previous_outputs() {
     std::fs::remove_file(site.path("content/zz-long.md")).unwrap();
     site.ok(&["build"]);
 }
+
+#[test]
+fn a_build_of_hundreds_of_outputs_commits_them_all() {
+    // 120 categories: 363 feeds, past the point where one syncfs replaces
+    // a sync per file.
+    let site = Site::fixture("collision");
+    let mut lines = String::new();
+    for i in 0..120 {
+        lines.push_str(&format!(
+            "{{\"title\":\"T {i}\",\"url\":\"https://ex.example/{i}/\",\"published\":\"2026-11-25T10:00:00+01:00\",\"summary\":\"s\",\"categories\":[\"Rubrique {i}\"]}}\n"
+        ));
+    }
+    site.write("articles.jsonl", &lines);
+    let run = site.ok(&["feeds"]);
+    let files = site.files("public");
+    assert_eq!(
+        files.iter().filter(|f| f.starts_with("category/")).count(),
+        360
+    );
+    assert!(
+        run.stdout.contains(&format!(
+            "{n} files: {n} written, 0 unchanged",
+            n = files.len()
+        )),
+        "{}",
+        run.stdout
+    );
+    let run = site.ok(&["feeds"]);
+    assert!(
+        run.stdout.contains(&format!(
+            "{n} files: 0 written, {n} unchanged",
+            n = files.len()
+        )),
+        "{}",
+        run.stdout
+    );
+}
