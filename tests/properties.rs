@@ -250,6 +250,36 @@ fn start() -> DateTime<Utc> {
         .to_utc()
 }
 
+/// Articles, each with the moment it appears in the source.
+type Arrivals = Vec<(Article, DateTime<Utc>)>;
+
+/// The site of the ledger properties, its start, and its articles.
+fn timeline(arrivals: &[(i64, i64)]) -> (Config, DateTime<Utc>, Arrivals) {
+    let c = config("[newsletter]\nsend_time = \"07:00\"\nlookback_days = 3\nmax_articles = 5\n");
+    let t0 = start();
+    let articles = arrivals
+        .iter()
+        .enumerate()
+        .map(|(i, &(p, delay))| {
+            let published = t0 + Duration::minutes(p);
+            (
+                article(i, published, vec![]),
+                published + Duration::minutes(delay),
+            )
+        })
+        .collect();
+    (c, t0, articles)
+}
+
+/// The articles that have appeared by `now`.
+fn visible_at(articles: &[(Article, DateTime<Utc>)], now: DateTime<Utc>) -> Vec<Article> {
+    articles
+        .iter()
+        .filter(|(_, at)| *at <= now)
+        .map(|(a, _)| a.clone())
+        .collect()
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(500))]
 
@@ -259,22 +289,13 @@ proptest! {
     /// no earlier edition carried.
     #[test]
     fn no_article_is_sent_twice_or_skipped_when_seen(arrivals in arrivals(5 * 24 * 60), gaps in runs()) {
-        let c = config("[newsletter]\nsend_time = \"07:00\"\nlookback_days = 3\nmax_articles = 5\n");
-        let t0 = start();
-        let articles: Vec<(Article, DateTime<Utc>)> = arrivals
-            .iter()
-            .enumerate()
-            .map(|(i, &(p, delay))| {
-                let published = t0 + Duration::minutes(p);
-                (article(i, published, vec![]), published + Duration::minutes(delay))
-            })
-            .collect();
+        let (c, t0, articles) = timeline(&arrivals);
         let mut ledger = Ledger::default();
         let mut sent: BTreeMap<String, NaiveDate> = BTreeMap::new();
         let mut now = t0;
         for gap in gaps {
             now += Duration::minutes(gap);
-            let visible: Vec<Article> = articles.iter().filter(|(_, at)| *at <= now).map(|(a, _)| a.clone()).collect();
+            let visible = visible_at(&articles, now);
             let date = newsletter::latest_due(&c, now);
             let before = ledger.clone();
             let ids = morning_run(&c, &mut ledger, now, &visible);
@@ -301,23 +322,14 @@ proptest! {
         arrivals in arrivals(24 * 60 - 1),
         times in prop::collection::vec(0i64..24 * 60, 1..16),
     ) {
-        let c = config("[newsletter]\nsend_time = \"07:00\"\nlookback_days = 3\nmax_articles = 5\n");
-        let t0 = start();
-        let articles: Vec<(Article, DateTime<Utc>)> = arrivals
-            .iter()
-            .enumerate()
-            .map(|(i, &(p, delay))| {
-                let published = t0 + Duration::minutes(p);
-                (article(i, published, vec![]), published + Duration::minutes(delay))
-            })
-            .collect();
+        let (c, t0, articles) = timeline(&arrivals);
         let mut ledger = Ledger::default();
         let mut count: BTreeMap<String, usize> = BTreeMap::new();
         let mut last_made = t0;
         // One run a day, at any time of that day.
         for (day, minute) in times.iter().enumerate() {
             let now = t0 + Duration::days(day as i64) + Duration::minutes(*minute);
-            let visible: Vec<Article> = articles.iter().filter(|(_, at)| *at <= now).map(|(a, _)| a.clone()).collect();
+            let visible = visible_at(&articles, now);
             let ids = morning_run(&c, &mut ledger, now, &visible);
             if !ids.is_empty() {
                 last_made = now;
