@@ -1,9 +1,8 @@
 //! `source = "feed"` (RSS-to-email): feeds in the shapes real CMSs publish,
 //! as a file and over HTTP from a server run by the test on loopback.
 
-use crate::harness::{header, parse_feed, read_request_head, Site};
+use crate::harness::{header, loopback_server, parse_feed, read_request_head, Site};
 use std::io::{BufReader, Read, Write};
-use std::net::TcpListener;
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -357,44 +356,34 @@ fn ok_feed(etag: &str, body: &[u8], gzip: bool) -> Reply {
 /// A server on 127.0.0.1 answering one connection per reply; returns the
 /// feed's URL and the request heads it receives.
 fn server(replies: Vec<Reply>) -> (String, mpsc::Receiver<String>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/feed/", listener.local_addr().unwrap());
     let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for reply in replies {
-            let Ok((stream, _)) = listener.accept() else {
-                return;
-            };
-            let tx = tx.clone();
-            std::thread::spawn(move || {
-                stream
-                    .set_read_timeout(Some(Duration::from_secs(20)))
-                    .unwrap();
-                let mut out = stream.try_clone().unwrap();
-                let mut reader = BufReader::new(stream);
-                let head = read_request_head(&mut reader);
-                let _ = tx.send(head);
-                match reply {
-                    Reply::Send(status, headers, body) => {
-                        let mut h = format!(
-                            "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n",
-                            body.len()
-                        );
-                        for (k, v) in headers {
-                            h.push_str(&format!("{k}: {v}\r\n"));
-                        }
-                        h.push_str("\r\n");
-                        let _ = out.write_all(h.as_bytes());
-                        let _ = out.write_all(&body);
-                    }
-                    Reply::Silent => std::thread::sleep(Duration::from_secs(4)),
+    let replies = replies.into_iter().map(|r| (r, tx.clone())).collect();
+    let addr = loopback_server(replies, |stream, (reply, tx)| {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        let mut out = stream.try_clone().unwrap();
+        let mut reader = BufReader::new(stream);
+        let _ = tx.send(read_request_head(&mut reader));
+        match reply {
+            Reply::Send(status, headers, body) => {
+                let mut h = format!(
+                    "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n",
+                    body.len()
+                );
+                for (k, v) in headers {
+                    h.push_str(&format!("{k}: {v}\r\n"));
                 }
-                let mut rest = Vec::new();
-                let _ = reader.read_to_end(&mut rest);
-            });
+                h.push_str("\r\n");
+                let _ = out.write_all(h.as_bytes());
+                let _ = out.write_all(&body);
+            }
+            Reply::Silent => std::thread::sleep(Duration::from_secs(4)),
         }
+        let mut rest = Vec::new();
+        let _ = reader.read_to_end(&mut rest);
     });
-    (url, rx)
+    (format!("http://{addr}/feed/"), rx)
 }
 
 fn remote_site(url: &str) -> Site {

@@ -145,6 +145,26 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
     }
 }
 
+/// A server on 127.0.0.1 for the tests: one connection per item of
+/// `replies`, each handled by `handle` on a thread of its own (a silent
+/// reply must not keep the next connection waiting). Returns its address.
+pub fn loopback_server<R: Send + 'static>(
+    replies: Vec<R>,
+    handle: fn(std::net::TcpStream, R),
+) -> std::net::SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for reply in replies {
+            let Ok((stream, _)) = listener.accept() else {
+                return;
+            };
+            std::thread::spawn(move || handle(stream, reply));
+        }
+    });
+    addr
+}
+
 /// Reads an HTTP request's head (request line and headers, CRLF-ended) off
 /// `reader`, for the test servers.
 pub fn read_request_head(reader: &mut impl std::io::BufRead) -> String {

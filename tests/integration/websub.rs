@@ -1,7 +1,7 @@
 //! WebSub: the hub link in every feed, and `ping` / `build --ping` against a
 //! hub run by the test on loopback.
 
-use crate::harness::{header, read_request_head, Site};
+use crate::harness::{header, loopback_server, read_request_head, Site};
 use std::io::{BufReader, Read, Write};
 use std::net::TcpListener;
 use std::sync::mpsc;
@@ -25,20 +25,12 @@ struct Received {
 /// A hub on 127.0.0.1 answering one connection per item of `answers`;
 /// returns its URL and the requests it receives.
 fn hub(answers: &[Answer]) -> (String, mpsc::Receiver<Received>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/hub", listener.local_addr().unwrap());
     let (tx, rx) = mpsc::channel();
-    let answers = answers.to_vec();
-    std::thread::spawn(move || {
-        for answer in answers {
-            let (stream, _) = listener.accept().unwrap();
-            // Its own thread: a silent answer must not keep the next
-            // connection waiting.
-            let tx = tx.clone();
-            std::thread::spawn(move || answer_one(stream, answer, &tx));
-        }
+    let replies = answers.iter().map(|a| (*a, tx.clone())).collect();
+    let addr = loopback_server(replies, |stream, (answer, tx)| {
+        answer_one(stream, answer, &tx)
     });
-    (url, rx)
+    (format!("http://{addr}/hub"), rx)
 }
 
 fn answer_one(stream: std::net::TcpStream, answer: Answer, tx: &mpsc::Sender<Received>) {
