@@ -35,7 +35,7 @@ pub struct FeedsReport {
 
 /// Validates config and content without writing anything.
 pub fn check(config: &Config, now: DateTime<Utc>) -> Result<FeedsReport, Error> {
-    let input = Input::open(config, &state_dir(config))?;
+    let input = Input::open(config)?;
     let (load, warnings, feeds) = plan(config, now, true, input.as_ref())?;
     let feeds = feeds
         .iter()
@@ -88,7 +88,7 @@ pub fn feeds(
     now: DateTime<Utc>,
     waiting: impl FnOnce(&Path),
 ) -> Result<FeedsReport, Error> {
-    let _lock = RunLock::acquire(&state_dir(config), waiting)?;
+    let _lock = RunLock::acquire(&config.state_dir(), waiting)?;
     site_locked(config, now, false).map(|(feeds, _)| feeds)
 }
 
@@ -100,7 +100,7 @@ fn site_locked(
     edition: bool,
 ) -> Result<(FeedsReport, Option<NewsletterReport>), Error> {
     let templates = Templates::load(&config.root.join("templates"))?;
-    let input = Input::open(config, &state_dir(config))?;
+    let input = Input::open(config)?;
     let mut staging = Staging::new();
     let (mut feeds_report, feeds) = stage_feeds(config, now, input.as_ref(), &mut staging)?;
     let feed_files = staging.len();
@@ -137,11 +137,6 @@ fn site_locked(
     feeds_report.written = written;
     finish_feeds(config, &feeds, &mut feeds_report)?;
     Ok((feeds_report, edition))
-}
-
-/// The folder of the site's state: lock, ping record, HTTP cache.
-pub fn state_dir(config: &Config) -> std::path::PathBuf {
-    config.root.join(".matinale")
 }
 
 fn stage_feeds<'a>(
@@ -219,7 +214,7 @@ fn stage_source(
         })?;
     }
     if let Some((input, meta)) = input.and_then(|i| Some((i, i.fresh.as_ref()?))) {
-        let dir = crate::fetch::cache_dir(&state_dir(config));
+        let dir = crate::fetch::cache_dir(&config.state_dir());
         staging.write(&dir.join(crate::fetch::BODY_FILE), |w| {
             w.write_all(input.bytes())
         })?;
@@ -237,7 +232,7 @@ fn stage_ping_record(config: &Config, staging: &mut Staging) -> Result<(), Error
         return Ok(());
     }
     let out = &config.feeds.output_dir;
-    let path = state_dir(config).join(crate::websub::PENDING_FILE);
+    let path = config.state_dir().join(crate::websub::PENDING_FILE);
     let mut pending = read_pending(&path)?;
     let before = pending.feeds.len();
     for target in staging.changed() {
@@ -296,7 +291,7 @@ fn finish_feeds(
         &["feed.xml", "atom.xml", "feed.json"],
     )?;
     // The ping record is state, not an output to report.
-    let state = state_dir(config);
+    let state = config.state_dir();
     report.written.retain(|w| !w.path.starts_with(&state));
     Ok(())
 }
@@ -334,10 +329,10 @@ pub fn newsletter(
     date: Option<chrono::NaiveDate>,
     waiting: impl FnOnce(&Path),
 ) -> Result<NewsletterReport, Error> {
-    let _lock = RunLock::acquire(&state_dir(config), waiting)?;
+    let _lock = RunLock::acquire(&config.state_dir(), waiting)?;
     let templates = Templates::load(&config.root.join("templates"))?;
     let mut staging = Staging::new();
-    let input = Input::open(config, &state_dir(config))?;
+    let input = Input::open(config)?;
     let (mut report, _) = stage_edition(
         config,
         &templates,
@@ -357,7 +352,7 @@ pub fn all(
     now: DateTime<Utc>,
     waiting: impl FnOnce(&Path),
 ) -> Result<(FeedsReport, NewsletterReport), Error> {
-    let _lock = RunLock::acquire(&state_dir(config), waiting)?;
+    let _lock = RunLock::acquire(&config.state_dir(), waiting)?;
     let (feeds, edition) = site_locked(config, now, true)?;
     Ok((feeds, edition.expect("asked for the edition")))
 }
@@ -561,7 +556,7 @@ pub fn send_test(
     let templates = Templates::load(&config.root.join("templates"))?;
     // A test send records nothing: neither the memory of a feed source nor
     // its new copy.
-    let input = Input::open(config, &state_dir(config))?;
+    let input = Input::open(config)?;
     let plan = plan_edition(config, now, date, (input.as_ref(), true))?;
     let Some(layout) = plan.layout else {
         return Ok(SendReport {
@@ -605,8 +600,8 @@ pub fn ping(config: &Config, waiting: impl FnOnce(&Path)) -> Result<PingReport, 
             )]),
         });
     };
-    let _lock = RunLock::acquire(&state_dir(config), waiting)?;
-    let path = state_dir(config).join(crate::websub::PENDING_FILE);
+    let _lock = RunLock::acquire(&config.state_dir(), waiting)?;
+    let path = config.state_dir().join(crate::websub::PENDING_FILE);
     let mut pending = read_pending(&path)?;
     let hub = crate::websub::Hub::new(
         hub_url.clone(),

@@ -225,7 +225,6 @@ fn context(
             logo => site.logo.as_ref().map(|u| u.to_string()),
             icon => site.icon.as_ref().map(|u| u.to_string()),
         },
-        page_url => subscribe_url.clone(),
         subscribe_url => subscribe_url,
         feeds => Value::from(Serde(&feed_list)),
         newsletter => minijinja::context! {

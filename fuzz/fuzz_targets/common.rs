@@ -36,8 +36,7 @@ pub fn check(config: &Config, input: &[u8], write_to: &Path) {
     let now = chrono::DateTime::parse_from_rfc3339("2026-11-26T07:30:00+01:00")
         .unwrap()
         .to_utc();
-    let state = config.root.join(".matinale");
-    let Ok(source) = Input::open(config, &state) else {
+    let Ok(source) = Input::open(config) else {
         return;
     };
     let mut selection = FeedSelection::new(None, true);

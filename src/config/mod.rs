@@ -174,6 +174,12 @@ pub struct Cta {
 }
 
 impl Config {
+    /// The site's state, next to feed.toml: the run lock, the ping record,
+    /// the copy of a remote source.
+    pub fn state_dir(&self) -> PathBuf {
+        self.root.join(".matinale")
+    }
+
     /// Reads and validates `feed.toml`.
     pub fn load(path: &Path) -> Result<Config, Error> {
         let src = std::fs::read_to_string(path).map_err(|source| Error::ReadConfig {

@@ -554,12 +554,12 @@ fn scan_xml(bytes: &[u8]) -> Vec<Extra> {
     let mut buf = Vec::new();
     loop {
         let at = usize::try_from(reader.buffer_position()).unwrap_or(0);
-        match reader.read_resolved_event_into(&mut buf) {
-            Ok((ns, event @ (Event::Start(_) | Event::Empty(_)))) => {
-                let (Event::Start(e) | Event::Empty(e)) = &event else {
-                    unreachable!("matched above")
-                };
-                let opens = matches!(event, Event::Start(_));
+        let Ok((ns, event)) = reader.read_resolved_event_into(&mut buf) else {
+            break;
+        };
+        let opens = matches!(event, Event::Start(_));
+        match event {
+            Event::Start(e) | Event::Empty(e) => {
                 if opens {
                     depth += 1;
                 }
@@ -574,7 +574,7 @@ fn scan_xml(bytes: &[u8]) -> Vec<Extra> {
                         ..Extra::default()
                     });
                 } else if item_depth.is_some() {
-                    if let (Some(item), Some(t)) = (items.last_mut(), thumbnail(&ns, e)) {
+                    if let (Some(item), Some(t)) = (items.last_mut(), thumbnail(&ns, &e)) {
                         item.thumbnail.get_or_insert(t);
                     }
                     let in_ns =
@@ -584,20 +584,20 @@ fn scan_xml(bytes: &[u8]) -> Vec<Extra> {
                             || (local == "total" && in_ns(THREAD)));
                 }
             }
-            Ok((_, Event::Text(t))) if counting => {
+            Event::Text(t) if counting => {
                 if let Some(item) = items.last_mut() {
                     let text = t.into_inner();
                     item.comments = text.trim().parse().ok();
                 }
             }
-            Ok((_, Event::End(_))) => {
+            Event::End(_) => {
                 counting = false;
                 if item_depth == Some(depth) {
                     item_depth = None;
                 }
                 depth = depth.saturating_sub(1);
             }
-            Ok((_, Event::Eof)) | Err(_) => break,
+            Event::Eof => break,
             _ => {}
         }
         buf.clear();

@@ -187,41 +187,45 @@ pub struct Input {
 impl Input {
     /// Reads or fetches the configured feed source; `None` for the other
     /// sources, which their loaders read as they go.
-    pub fn open(config: &Config, state: &Path) -> Result<Option<Input>, Error> {
-        let c = &config.content;
-        if c.source != SourceKind::Feed {
+    pub fn open(config: &Config) -> Result<Option<Input>, Error> {
+        if config.content.source != SourceKind::Feed {
             return Ok(None);
         }
+        Input::open_feed(config).map(Some)
+    }
+
+    fn open_feed(config: &Config) -> Result<Input, Error> {
+        let c = &config.content;
         let Some(url) = &c.remote else {
             let bytes = std::fs::read(&c.path).map_err(|source| Error::ReadContent {
                 path: c.path.clone(),
                 source,
             })?;
-            return Ok(Some(Input {
+            return Ok(Input {
                 name: c.path.clone(),
                 base: None,
                 bytes,
                 warning: None,
                 fresh: None,
-            }));
+            });
         };
         let fetched = crate::fetch::fetch(
             url,
             std::time::Duration::from_secs(c.timeout_s),
             &config.site.user_agent(),
-            &crate::fetch::cache_dir(state),
+            &crate::fetch::cache_dir(&config.state_dir()),
         )?;
         let (bytes, warning, fresh) = match fetched {
             crate::fetch::Fetched::Fresh { body, meta } => (body, None, Some(meta)),
             crate::fetch::Fetched::Kept { body, warning } => (body, warning, None),
         };
-        Ok(Some(Input {
+        Ok(Input {
             name: c.path.clone(),
             base: Some(url.clone()),
             bytes,
             warning,
             fresh,
-        }))
+        })
     }
 
     /// The document's bytes (to keep as the new copy).
@@ -230,7 +234,9 @@ impl Input {
     }
 }
 
-/// Reads every article of the configured source into `sink`.
+/// Reads every article of the configured source into `sink`; `input` is
+/// the feed source opened by [`Input::open`], if the caller did (else it is
+/// opened here).
 pub fn load(
     config: &Config,
     now: DateTime<Utc>,
@@ -238,11 +244,20 @@ pub fn load(
     sink: &mut dyn ArticleSink,
 ) -> Result<LoadReport, Error> {
     let mut v = Validator::new(config.site.timezone, now);
-    match (config.content.source, input) {
-        (SourceKind::Markdown, _) => markdown::load(&config.content.path, &mut v, sink)?,
-        (SourceKind::Jsonl, _) => jsonl::load(&config.content.path, &mut v, sink)?,
-        (SourceKind::Feed, None) => unreachable!("a feed source is opened before it is loaded"),
-        (SourceKind::Feed, Some(input)) => {
+    match config.content.source {
+        SourceKind::Markdown => markdown::load(&config.content.path, &mut v, sink)?,
+        SourceKind::Jsonl => jsonl::load(&config.content.path, &mut v, sink)?,
+        SourceKind::Feed => {
+            // A build opens a feed source once for its several loads; for
+            // a caller that did not, it is opened here.
+            let opened;
+            let input = match input {
+                Some(input) => input,
+                None => {
+                    opened = Input::open_feed(config)?;
+                    &opened
+                }
+            };
             let records =
                 foreign::parse(&input.bytes, input.base.as_ref()).map_err(|(line, message)| {
                     Error::Invalid {

@@ -69,6 +69,8 @@ except ImportError:  # pragma: no cover - environment problem, not a check
 # on that fallback (entries are read with dict.get), so keep the output clean.
 warnings.filterwarnings("ignore", category=DeprecationWarning, module="feedparser")
 
+from report import Report  # noqa: E402  (beside this script)
+
 CONTENT_NS = "{http://purl.org/rss/1.0/modules/content/}encoded"
 IMAGE_EXT = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif")
 # What WordPress (and others) add after an excerpt, as text and as markup.
@@ -398,25 +400,6 @@ def unsafe_markup(value):
                 elif u and not is_absolute(u) and not u.startswith("#"):
                     found.append(f"<{tag} {name}={short(u)!r}> (relative URL)")
     return found
-
-
-# --------------------------------------------------------------------------
-# Report
-# --------------------------------------------------------------------------
-class Report:
-    def __init__(self):
-        self.passed = self.failed = 0
-        self.notes = []
-
-    def done(self, what, problems, detail=""):
-        if problems:
-            self.failed += 1
-            print(f"FAIL {what}: {len(problems)} problem(s)")
-            for p in problems:
-                print(f"  {p}")
-        else:
-            self.passed += 1
-            print(f"ok {what}" + (f": {detail}" if detail else ""))
 
 
 def who(e):

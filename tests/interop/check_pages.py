@@ -38,6 +38,8 @@ except ImportError:  # pragma: no cover - environment problem, not a check
 
 warnings.filterwarnings("ignore", category=DeprecationWarning, module="feedparser")
 
+from report import Report  # noqa: E402  (beside this script)
+
 FEED_FILES = {"feed.xml": "application/rss+xml", "atom.xml": "application/atom+xml",
               "feed.json": "application/feed+json"}
 FEEDLY = "https://feedly.com/i/subscription/feed%2F"
@@ -129,23 +131,6 @@ def parse_html(path):
         page.feed(f.read())
     page.close()
     return page
-
-
-# --- Report --------------------------------------------------------------
-class Report:
-    def __init__(self):
-        self.passed = self.failed = 0
-        self.notes = []
-
-    def done(self, what, problems, detail=""):
-        if problems:
-            self.failed += 1
-            print(f"FAIL {what}: {len(problems)} problem(s)")
-            for p in problems:
-                print(f"  {p}")
-        else:
-            self.passed += 1
-            print(f"ok {what}" + (f": {detail}" if detail else ""))
 
 
 def missing_page(problems, name, page, rel):
