@@ -9,7 +9,8 @@ use crate::config::{Config, OnInvalid};
 use crate::content::{self, Input, LoadReport};
 use crate::error::{Error, Problem, Problems};
 use crate::feed::select::FeedSelection;
-use crate::feed::{self, FeedSet, Format, GOOGLE_NEWS_FEED_LIMIT, PART_SIZE};
+use crate::feed::{self, FeedSet, GOOGLE_NEWS_FEED_LIMIT, PART_SIZE};
+use crate::layout::{EditionPart, Format};
 use crate::newsletter::ledger::Ledger;
 use crate::output::{RunLock, Staging, Written};
 use crate::templates::Templates;
@@ -36,7 +37,7 @@ pub struct FeedsReport {
 /// Validates config and content without writing anything.
 pub fn check(config: &Config, now: DateTime<Utc>) -> Result<FeedsReport, Error> {
     let input = Input::open(config)?;
-    let (load, warnings, feeds) = plan(config, now, true, input.as_ref())?;
+    let (load, warnings, feeds) = plan(config, now, Strictness::Check, input.as_ref())?;
     let feeds = feeds
         .iter()
         .map(|f| (f.dir.clone(), f.entries.len()))
@@ -53,17 +54,36 @@ pub fn check(config: &Config, now: DateTime<Utc>) -> Result<FeedsReport, Error> 
 
 type Plan<'a> = (LoadReport, Vec<Problem>, Vec<feed::Feed<'a>>);
 
-/// Loads and selects. `strict` (check) fails on any problem whatever
-/// `on_invalid` says.
+/// How a run takes the content's problems.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Strictness {
+    /// `check`: any problem fails, whatever `on_invalid` says.
+    Check,
+    /// A build: as `on_invalid` says.
+    AsConfigured,
+}
+
+/// Who reports the content's problems and warnings of a run, so that a
+/// build that reads the content twice (feeds, then edition) says them once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ContentReport {
+    /// The edition is made alone: it reports them.
+    ByEdition,
+    /// The feeds of the same run did.
+    ByFeeds,
+}
+
+/// Loads and selects.
 fn plan<'a>(
     config: &'a Config,
     now: DateTime<Utc>,
-    strict: bool,
+    strictness: Strictness,
     input: Option<&Input>,
 ) -> Result<Plan<'a>, Error> {
     let mut selection = FeedSelection::new(config.feeds.max_items, config.feeds.per_category);
     let mut load = content::load(config, now, input, &mut selection)?;
-    let skip = config.content.on_invalid == OnInvalid::Skip && !strict;
+    let skip =
+        config.content.on_invalid == OnInvalid::Skip && strictness == Strictness::AsConfigured;
     if !load.problems.is_empty() && !skip {
         return Err(Error::Invalid {
             problems: Problems(std::mem::take(&mut load.problems)).sorted(),
@@ -88,55 +108,56 @@ pub fn feeds(
     now: DateTime<Utc>,
     waiting: impl FnOnce(&Path),
 ) -> Result<FeedsReport, Error> {
-    let _lock = RunLock::acquire(&config.state_dir(), waiting)?;
-    site_locked(config, now, false).map(|(feeds, _)| feeds)
-}
-
-/// The feeds, the edition due (with `edition`) and the pages, which link
-/// that edition: staged, then committed together.
-fn site_locked(
-    config: &Config,
-    now: DateTime<Utc>,
-    edition: bool,
-) -> Result<(FeedsReport, Option<NewsletterReport>), Error> {
-    let templates = Templates::load(&config.root.join("templates"))?;
+    let _lock = RunLock::acquire(&config.layout.lock(), waiting)?;
+    let templates = Templates::load(&config.layout.templates_dir())?;
     let input = Input::open(config)?;
     let mut staging = Staging::new();
-    let (mut feeds_report, feeds) = stage_feeds(config, now, input.as_ref(), &mut staging)?;
-    let feed_files = staging.len();
-    let (edition, ledger) = if edition {
-        // The feeds already reported the content's problems and warnings.
-        let (report, ledger) = stage_edition(
-            config,
-            &templates,
-            now,
-            None,
-            (input.as_ref(), false),
-            &mut staging,
-        )?;
-        (Some(report), ledger)
-    } else {
-        (None, read_ledger(config)?)
+    let (mut report, feeds) = stage_feeds(config, now, input.as_ref(), &mut staging)?;
+    let ledger = read_ledger(config)?;
+    let site = SiteParts {
+        templates: &templates,
+        input: input.as_ref(),
+        feeds: &feeds,
+        ledger: &ledger,
     };
-    let edition_files = staging.len() - feed_files;
-    stage_pages(config, &templates, &feeds, &ledger, &mut staging)?;
+    report.written = commit_site(config, &site, &report, staging)?;
+    finish_feeds(config, &feeds, &mut report)?;
+    Ok(report)
+}
+
+/// What the pages and the state of a build are made from.
+struct SiteParts<'r, 'a> {
+    templates: &'r Templates,
+    input: Option<&'r Input>,
+    feeds: &'r [feed::Feed<'a>],
+    /// The ledger as it is after this run's commit.
+    ledger: &'r Ledger,
+}
+
+/// Stages the pages (which link the feeds and the latest edition), the
+/// ping record and the source's memory after the feeds and edition
+/// already staged, then commits them all together.
+fn commit_site(
+    config: &Config,
+    site: &SiteParts<'_, '_>,
+    feeds_report: &FeedsReport,
+    mut staging: Staging,
+) -> Result<Vec<Written>, Error> {
+    stage_pages(
+        config,
+        site.templates,
+        site.feeds,
+        site.ledger,
+        &mut staging,
+    )?;
     stage_ping_record(config, &mut staging)?;
     stage_source(
         config,
-        input.as_ref(),
+        site.input,
         feeds_report.load.remember.as_deref(),
         &mut staging,
     )?;
-    let mut written = staging.commit()?;
-    let edition = edition.map(|mut report| {
-        report.written = written
-            .drain(feed_files..feed_files + edition_files)
-            .collect();
-        report
-    });
-    feeds_report.written = written;
-    finish_feeds(config, &feeds, &mut feeds_report)?;
-    Ok((feeds_report, edition))
+    staging.commit()
 }
 
 fn stage_feeds<'a>(
@@ -145,11 +166,11 @@ fn stage_feeds<'a>(
     input: Option<&Input>,
     staging: &mut Staging,
 ) -> Result<(FeedsReport, Vec<feed::Feed<'a>>), Error> {
-    let (load, mut warnings, feeds) = plan(config, now, false, input)?;
-    let out = &config.feeds.output_dir;
+    let (load, mut warnings, feeds) = plan(config, now, Strictness::AsConfigured, input)?;
+    let layout = &config.layout;
     for f in &feeds {
         for format in Format::ALL {
-            let path = out.join(&f.dir).join(format.file_name());
+            let path = layout.file(&layout.feed_file(&f.dir, format));
             let bytes = staging.write(&path, |w| format.write(f, w, PART_SIZE).map(drop))?;
             if bytes > GOOGLE_NEWS_FEED_LIMIT {
                 warnings.push(Problem::new(
@@ -186,16 +207,18 @@ fn stage_pages(
     ledger: &Ledger,
     staging: &mut Staging,
 ) -> Result<(), Error> {
-    let out = &config.feeds.output_dir;
+    let layout = &config.layout;
     let labels = templates.labels(&config.site.language)?;
     let read = labels.get("view_in_browser").map_or("", String::as_str);
-    let editions = crate::pages::editions_feed(config, ledger, &ledger_path(config), read);
+    let editions = crate::pages::editions_feed(config, ledger, &layout.ledger(), read);
     for format in Format::ALL {
-        let path = out.join(&editions.dir).join(format.file_name());
+        let path = layout.file(&layout.feed_file(&editions.dir, format));
         staging.write(&path, |w| format.write(&editions, w, PART_SIZE).map(drop))?;
     }
     for page in crate::pages::render(config, templates, feeds, ledger)? {
-        staging.write(&out.join(&page.path), |w| w.write_all(page.html.as_bytes()))?;
+        staging.write(&layout.file(&page.path), |w| {
+            w.write_all(page.html.as_bytes())
+        })?;
     }
     Ok(())
 }
@@ -209,18 +232,12 @@ fn stage_source(
     staging: &mut Staging,
 ) -> Result<(), Error> {
     if let Some(text) = remember {
-        staging.write(&content::remembered_path(config), |w| {
-            w.write_all(text.as_bytes())
-        })?;
+        staging.write(&config.layout.seen(), |w| w.write_all(text.as_bytes()))?;
     }
     if let Some((input, meta)) = input.and_then(|i| Some((i, i.fresh.as_ref()?))) {
-        let dir = crate::fetch::cache_dir(&config.state_dir());
-        staging.write(&dir.join(crate::fetch::BODY_FILE), |w| {
-            w.write_all(input.bytes())
-        })?;
-        staging.write(&dir.join(crate::fetch::META_FILE), |w| {
-            w.write_all(meta.to_json().as_bytes())
-        })?;
+        let copy = config.layout.source_copy();
+        staging.write(&copy.body, |w| w.write_all(input.bytes()))?;
+        staging.write(&copy.meta, |w| w.write_all(meta.to_json().as_bytes()))?;
     }
     Ok(())
 }
@@ -231,22 +248,16 @@ fn stage_ping_record(config: &Config, staging: &mut Staging) -> Result<(), Error
     if config.feeds.websub_hub.is_none() {
         return Ok(());
     }
-    let out = &config.feeds.output_dir;
-    let path = config.state_dir().join(crate::websub::PENDING_FILE);
+    let layout = &config.layout;
+    let path = layout.ping_record();
     let mut pending = read_pending(&path)?;
     let before = pending.feeds.len();
     for target in staging.changed() {
-        let is_feed = target
-            .file_name()
-            .is_some_and(|n| Format::ALL.iter().any(|f| n == f.file_name()));
-        let Ok(rel) = target.strip_prefix(out) else {
+        if !layout.is_feed_file(target) {
             continue;
-        };
-        if is_feed {
-            let rel: Vec<_> = rel.iter().map(|c| c.to_string_lossy()).collect();
-            if let Ok(url) = config.feeds.base_url.join(&rel.join("/")) {
-                pending.feeds.insert(url.to_string());
-            }
+        }
+        if let Some(rel) = layout.relative(target) {
+            pending.feeds.insert(layout.url(&rel).to_string());
         }
     }
     if pending.feeds.len() != before {
@@ -280,18 +291,19 @@ fn finish_feeds(
     feeds: &[feed::Feed<'_>],
     report: &mut FeedsReport,
 ) -> Result<(), Error> {
+    let layout = &config.layout;
     let current = feeds
         .iter()
-        .filter_map(|f| f.dir.strip_prefix("category/"))
-        .map(|d| d.trim_end_matches('/').to_owned())
+        .filter_map(|f| layout.category_of(&f.dir))
+        .map(str::to_owned)
         .collect();
     report.removed = crate::output::prune(
-        &config.feeds.output_dir.join("category"),
+        &layout.categories_dir(),
         &current,
-        &["feed.xml", "atom.xml", "feed.json"],
+        &Format::ALL.map(Format::file_name),
     )?;
     // The ping record is state, not an output to report.
-    let state = config.state_dir();
+    let state = layout.state_dir();
     report.written.retain(|w| !w.path.starts_with(&state));
     Ok(())
 }
@@ -329,8 +341,8 @@ pub fn newsletter(
     date: Option<chrono::NaiveDate>,
     waiting: impl FnOnce(&Path),
 ) -> Result<NewsletterReport, Error> {
-    let _lock = RunLock::acquire(&config.state_dir(), waiting)?;
-    let templates = Templates::load(&config.root.join("templates"))?;
+    let _lock = RunLock::acquire(&config.layout.lock(), waiting)?;
+    let templates = Templates::load(&config.layout.templates_dir())?;
     let mut staging = Staging::new();
     let input = Input::open(config)?;
     let (mut report, _) = stage_edition(
@@ -338,7 +350,8 @@ pub fn newsletter(
         &templates,
         now,
         date,
-        (input.as_ref(), true),
+        input.as_ref(),
+        ContentReport::ByEdition,
         &mut staging,
     )?;
     report.written = staging.commit()?;
@@ -352,20 +365,39 @@ pub fn all(
     now: DateTime<Utc>,
     waiting: impl FnOnce(&Path),
 ) -> Result<(FeedsReport, NewsletterReport), Error> {
-    let _lock = RunLock::acquire(&config.state_dir(), waiting)?;
-    let (feeds, edition) = site_locked(config, now, true)?;
-    Ok((feeds, edition.expect("asked for the edition")))
-}
-
-fn ledger_path(config: &Config) -> std::path::PathBuf {
-    config
-        .newsletter
-        .output_dir
-        .join(crate::newsletter::ledger::FILE_NAME)
+    let _lock = RunLock::acquire(&config.layout.lock(), waiting)?;
+    let templates = Templates::load(&config.layout.templates_dir())?;
+    let input = Input::open(config)?;
+    let mut staging = Staging::new();
+    let (mut feeds_report, feeds) = stage_feeds(config, now, input.as_ref(), &mut staging)?;
+    let feed_files = staging.len();
+    let (mut edition, ledger) = stage_edition(
+        config,
+        &templates,
+        now,
+        None,
+        input.as_ref(),
+        ContentReport::ByFeeds,
+        &mut staging,
+    )?;
+    let edition_files = staging.len() - feed_files;
+    let site = SiteParts {
+        templates: &templates,
+        input: input.as_ref(),
+        feeds: &feeds,
+        ledger: &ledger,
+    };
+    let mut written = commit_site(config, &site, &feeds_report, staging)?;
+    edition.written = written
+        .drain(feed_files..feed_files + edition_files)
+        .collect();
+    feeds_report.written = written;
+    finish_feeds(config, &feeds, &mut feeds_report)?;
+    Ok((feeds_report, edition))
 }
 
 fn read_ledger(config: &Config) -> Result<Ledger, Error> {
-    let path = ledger_path(config);
+    let path = config.layout.ledger();
     match std::fs::read_to_string(&path) {
         Ok(text) => Ledger::parse(&text).map_err(|e| Error::Invalid {
             problems: Problems(vec![Problem::new(&path, None, "", e)]),
@@ -389,17 +421,16 @@ struct EditionPlan {
     remember: Option<String>,
 }
 
-/// `content`: the source's input, and whether this plan reports the
-/// content's problems (the feeds did, in a build).
 fn plan_edition(
     config: &Config,
     now: DateTime<Utc>,
     date: Option<chrono::NaiveDate>,
-    (input, report_content): (Option<&Input>, bool),
+    input: Option<&Input>,
+    content_report: ContentReport,
 ) -> Result<EditionPlan, Error> {
     use crate::newsletter::{self, Window};
     let ledger = read_ledger(config)?;
-    let ledger_path = ledger_path(config);
+    let ledger_path = config.layout.ledger();
     let date = date.unwrap_or_else(|| newsletter::latest_due(config, now));
     let cutoff = newsletter::cutoff(config, date);
     let window = newsletter::window(config, &ledger, date).map_err(|r| Error::Invalid {
@@ -415,7 +446,7 @@ fn plan_edition(
     }
     let remember = load.remember;
     let mut warnings = Vec::new();
-    if report_content {
+    if content_report == ContentReport::ByEdition {
         warnings.extend(load.problems);
         warnings.extend(load.warnings);
     }
@@ -443,7 +474,8 @@ fn stage_edition(
     templates: &Templates,
     now: DateTime<Utc>,
     date: Option<chrono::NaiveDate>,
-    content: (Option<&Input>, bool),
+    input: Option<&Input>,
+    content_report: ContentReport,
     staging: &mut Staging,
 ) -> Result<(NewsletterReport, Ledger), Error> {
     use crate::newsletter::{ledger, render};
@@ -457,12 +489,11 @@ fn stage_edition(
         mut ledger,
         ledger_path,
         remember,
-    } = plan_edition(config, now, date, content)?;
+    } = plan_edition(config, now, date, input, content_report)?;
     // A build stages the memory with the feeds; a lone edition does here.
-    if content.1 {
-        stage_source(config, content.0, remember.as_deref(), staging)?;
+    if content_report == ContentReport::ByEdition {
+        stage_source(config, input, remember.as_deref(), staging)?;
     }
-    let n = &config.newsletter;
     let Some(layout) = layout else {
         let report = NewsletterReport {
             date,
@@ -481,26 +512,27 @@ fn stage_edition(
     )?;
     let web = render::render(config, templates, date, &layout, &render::Recipient::Web)?;
     let eml = render::message(config, date, cutoff, &master, &render::Recipient::Platform)?;
+    let files = &config.layout;
     if master.trimmed {
         warnings.push(Problem::new(
-            &n.output_dir.join(format!("{date}.html")),
+            &files.edition(date, EditionPart::Html),
             None,
             "",
             "over 80 KB of HTML: the sections were cut to titles only (Gmail clips longer messages)",
         ));
     }
-    let out = &n.output_dir;
-    staging.write(&out.join(format!("{date}.html")), |w| {
+    staging.write(&files.edition(date, EditionPart::Html), |w| {
         w.write_all(master.html.as_bytes())
     })?;
-    staging.write(&out.join(format!("{date}.txt")), |w| {
+    staging.write(&files.edition(date, EditionPart::Text), |w| {
         w.write_all(master.text.as_bytes())
     })?;
-    staging.write(&out.join(format!("{date}.eml")), |w| w.write_all(&eml))?;
-    staging.write(
-        &config.feeds.output_dir.join(render::web_copy_path(date)),
-        |w| w.write_all(web.html.as_bytes()),
-    )?;
+    staging.write(&files.edition(date, EditionPart::Eml), |w| {
+        w.write_all(&eml)
+    })?;
+    staging.write(&files.file(&files.web_copy(date)), |w| {
+        w.write_all(web.html.as_bytes())
+    })?;
     if !past && !preview {
         ledger.editions.push(ledger::Entry {
             date,
@@ -553,11 +585,11 @@ pub fn send_test(
     transport: &dyn crate::mail::Transport,
 ) -> Result<SendReport, Error> {
     use crate::newsletter::render;
-    let templates = Templates::load(&config.root.join("templates"))?;
+    let templates = Templates::load(&config.layout.templates_dir())?;
     // A test send records nothing: neither the memory of a feed source nor
     // its new copy.
     let input = Input::open(config)?;
-    let plan = plan_edition(config, now, date, (input.as_ref(), true))?;
+    let plan = plan_edition(config, now, date, input.as_ref(), ContentReport::ByEdition)?;
     let Some(layout) = plan.layout else {
         return Ok(SendReport {
             date: plan.date,
@@ -600,8 +632,8 @@ pub fn ping(config: &Config, waiting: impl FnOnce(&Path)) -> Result<PingReport, 
             )]),
         });
     };
-    let _lock = RunLock::acquire(&config.state_dir(), waiting)?;
-    let path = config.state_dir().join(crate::websub::PENDING_FILE);
+    let _lock = RunLock::acquire(&config.layout.lock(), waiting)?;
+    let path = config.layout.ping_record();
     let mut pending = read_pending(&path)?;
     let hub = crate::websub::Hub::new(
         hub_url.clone(),

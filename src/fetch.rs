@@ -9,18 +9,14 @@
 //! it parsed: a page that is not a feed never replaces a good copy.
 
 use crate::error::Error;
+use crate::layout::SourceCopy;
 use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 use url::Url;
 
 /// Larger than any feed a CMS publishes; a body beyond is refused.
 pub const MAX_BYTES: u64 = 20 * 1024 * 1024;
 const MAX_REDIRECTS: u32 = 5;
-
-/// The kept copy: `source.body` and, beside it, `source.json`.
-pub const BODY_FILE: &str = "source.body";
-pub const META_FILE: &str = "source.json";
 
 /// The validators of the kept copy.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,24 +48,24 @@ pub enum Fetched {
     },
 }
 
-/// Where the copy of a site's remote source is kept.
-pub fn cache_dir(state: &Path) -> PathBuf {
-    state.join("cache")
-}
-
-fn read_kept(dir: &Path, url: &Url) -> Option<(Vec<u8>, Meta)> {
-    let meta: Meta = serde_json::from_slice(&std::fs::read(dir.join(META_FILE)).ok()?).ok()?;
+fn read_kept(kept: &SourceCopy, url: &Url) -> Option<(Vec<u8>, Meta)> {
+    let meta: Meta = serde_json::from_slice(&std::fs::read(&kept.meta).ok()?).ok()?;
     // A copy of another URL (the source changed in feed.toml) is no copy.
     if meta.url != url.as_str() {
         return None;
     }
-    let body = std::fs::read(dir.join(BODY_FILE)).ok()?;
+    let body = std::fs::read(&kept.body).ok()?;
     Some((body, meta))
 }
 
-/// GETs `url`, conditionally when a copy is kept in `dir`.
-pub fn fetch(url: &Url, timeout: Duration, user_agent: &str, dir: &Path) -> Result<Fetched, Error> {
-    let kept = read_kept(dir, url);
+/// GETs `url`, conditionally when a copy of it is `kept`.
+pub fn fetch(
+    url: &Url,
+    timeout: Duration,
+    user_agent: &str,
+    kept: &SourceCopy,
+) -> Result<Fetched, Error> {
+    let kept = read_kept(kept, url);
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(timeout))
         .http_status_as_error(false)

@@ -19,6 +19,7 @@ pub mod content;
 pub mod error;
 pub mod feed;
 pub mod fetch;
+pub mod layout;
 pub mod mail;
 pub mod newsletter;
 pub mod output;

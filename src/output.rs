@@ -326,15 +326,17 @@ pub struct RunLock {
 }
 
 impl RunLock {
-    /// Takes the lock in `state_dir` (created if needed). When another run
-    /// holds it, calls `waiting` once and waits for it.
-    pub fn acquire(state_dir: &Path, waiting: impl FnOnce(&Path)) -> Result<RunLock, Error> {
-        let path = state_dir.join("lock");
+    /// Takes the lock file at `path` (its folder created if needed). When
+    /// another run holds it, calls `waiting` once and waits for it.
+    pub fn acquire(path: &Path, waiting: impl FnOnce(&Path)) -> Result<RunLock, Error> {
+        let path = path.to_path_buf();
         let lerr = |source| Error::Lock {
             path: path.clone(),
             source,
         };
-        fs::create_dir_all(state_dir).map_err(lerr)?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            fs::create_dir_all(dir).map_err(lerr)?;
+        }
         let file = File::options()
             .create(true)
             .truncate(false)

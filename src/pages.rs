@@ -14,8 +14,9 @@ use crate::content::text::escape_html;
 use crate::content::{Article, Origin};
 use crate::error::Error;
 use crate::feed::{self, Feed, FeedUrls, Item};
+use crate::layout::Page as PageKind;
 use crate::newsletter::ledger::{Entry, Ledger};
-use crate::newsletter::render::{long_date, web_copy_path};
+use crate::templates::long_date;
 use crate::templates::Templates;
 use minijinja::value::Serde;
 use minijinja::Value;
@@ -23,10 +24,6 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use url::Url;
-
-/// Folder of the newsletter archive and of the feed of editions, under the
-/// feeds' output folder (the web copies live there too).
-pub const ARCHIVE_DIR: &str = "newsletter/";
 
 /// Headlines on the subscribe page.
 const HEADLINES: usize = 10;
@@ -47,33 +44,34 @@ pub fn render(
 ) -> Result<Vec<Page>, Error> {
     let ctx = context(config, templates, feeds, ledger)?;
     let env = templates.environment()?;
-    [
-        (
-            "subscribe.html.j2",
-            format!("{}index.html", config.site.subscribe_path),
-        ),
-        ("archive.html.j2", format!("{ARCHIVE_DIR}index.html")),
-        ("head.html.j2", "_partials/head.html".to_owned()),
-        ("cta.html.j2", "_partials/cta.html".to_owned()),
-    ]
-    .into_iter()
-    .map(|(template, path)| {
-        let mut html = templates.render(&env, template, &ctx)?;
-        if !html.ends_with('\n') {
-            html.push('\n');
-        }
-        Ok(Page { path, html })
-    })
-    .collect()
+    PageKind::ALL
+        .into_iter()
+        .map(|page| {
+            let mut html = templates.render(&env, template(page), &ctx)?;
+            if !html.ends_with('\n') {
+                html.push('\n');
+            }
+            Ok(Page {
+                path: config.layout.page(page),
+                html,
+            })
+        })
+        .collect()
+}
+
+/// The built-in template (or the site's override) of each page.
+fn template(page: PageKind) -> &'static str {
+    match page {
+        PageKind::Subscribe => "subscribe.html.j2",
+        PageKind::Archive => "archive.html.j2",
+        PageKind::HeadPartial => "head.html.j2",
+        PageKind::CtaPartial => "cta.html.j2",
+    }
 }
 
 /// Absolute URL of a path under the output folder.
 fn url_of(config: &Config, path: &str) -> Url {
-    config
-        .feeds
-        .base_url
-        .join(path)
-        .expect("paths under the output folder are relative URLs")
+    config.layout.url(path)
 }
 
 #[derive(Serialize)]
@@ -143,7 +141,11 @@ struct EditionCtx<'a> {
 /// before subjects were, the newsletter's name and the date.
 fn edition_title(config: &Config, e: &Entry) -> String {
     if e.subject.is_empty() {
-        format!("{} — {}", config.newsletter.name, long_date(config, e.date))
+        format!(
+            "{} — {}",
+            config.newsletter.name,
+            long_date(&config.site.language, e.date)
+        )
     } else {
         e.subject.clone()
     }
@@ -152,10 +154,10 @@ fn edition_title(config: &Config, e: &Entry) -> String {
 fn edition_ctx<'a>(config: &Config, e: &'a Entry) -> EditionCtx<'a> {
     EditionCtx {
         date: e.date.to_string(),
-        date_long: long_date(config, e.date),
+        date_long: long_date(&config.site.language, e.date),
         subject: edition_title(config, e),
         preheader: &e.preheader,
-        url: url_of(config, &web_copy_path(e.date)).to_string(),
+        url: url_of(config, &config.layout.web_copy(e.date)).to_string(),
         count: e.articles.len(),
         headlines: &e.headlines,
     }
@@ -163,11 +165,7 @@ fn edition_ctx<'a>(config: &Config, e: &'a Entry) -> EditionCtx<'a> {
 
 /// The URLs of the feed of editions.
 fn editions_urls(config: &Config) -> FeedUrls {
-    FeedUrls {
-        rss: url_of(config, &format!("{ARCHIVE_DIR}feed.xml")),
-        atom: url_of(config, &format!("{ARCHIVE_DIR}atom.xml")),
-        json: url_of(config, &format!("{ARCHIVE_DIR}feed.json")),
-    }
+    config.layout.feed_urls(&config.layout.editions_feed_dir())
 }
 
 fn context(
@@ -195,7 +193,7 @@ fn context(
                         title: a.title.clone(),
                         url: a.url.to_string(),
                         datetime: local.to_rfc3339(),
-                        date_long: long_date(config, local.date_naive()),
+                        date_long: long_date(&config.site.language, local.date_naive()),
                     }
                 })
                 .collect()
@@ -214,7 +212,7 @@ fn context(
     let editions_urls = editions_urls(config);
     let newsletter = FeedCtx::new(&config.newsletter.name, None, &editions_urls);
     let ctas = crate::templates::cta_values(&config.ctas);
-    let subscribe_url = url_of(config, &site.subscribe_path).to_string();
+    let subscribe_url = url_of(config, &config.layout.page_dir(PageKind::Subscribe)).to_string();
     Ok(minijinja::context! {
         site => minijinja::context! {
             title => site.title.clone(),
@@ -229,7 +227,7 @@ fn context(
         feeds => Value::from(Serde(&feed_list)),
         newsletter => minijinja::context! {
             name => newsletter.title,
-            url => url_of(config, ARCHIVE_DIR).to_string(),
+            url => url_of(config, &config.layout.page_dir(PageKind::Archive)).to_string(),
             rss => newsletter.rss,
             atom => newsletter.atom,
             json => newsletter.json,
@@ -262,7 +260,7 @@ pub fn editions_feed<'a>(
         .rev()
         .take(shown)
         .map(|e| {
-            let url = url_of(config, &web_copy_path(e.date));
+            let url = url_of(config, &config.layout.web_copy(e.date));
             let mut html = String::new();
             if !e.preheader.is_empty() {
                 html.push_str(&format!("<p>{}</p>\n", escape_html(&e.preheader)));
@@ -315,12 +313,12 @@ pub fn editions_feed<'a>(
         .collect();
     let mut f = Feed::new(
         config,
-        ARCHIVE_DIR.to_owned(),
+        config.layout.editions_feed_dir(),
         format!("{} — {}", config.site.title, config.newsletter.name),
         entries,
         shown >= ledger.editions.len(),
         &Arc::new(BTreeMap::new()),
     );
-    f.home = url_of(config, ARCHIVE_DIR);
+    f.home = url_of(config, &config.layout.page_dir(PageKind::Archive));
     f
 }

@@ -175,11 +175,12 @@ fn percent_decode(s: &str) -> Option<Vec<u8>> {
 /// The content type of a served file, by its name.
 pub fn content_type(path: &Path) -> &'static str {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    match name {
-        "feed.xml" => return "application/rss+xml; charset=utf-8",
-        "atom.xml" => return "application/atom+xml; charset=utf-8",
-        "feed.json" => return "application/feed+json; charset=utf-8",
-        _ => {}
+    if let Some(format) = crate::layout::Format::of_file_name(name) {
+        return match format {
+            crate::layout::Format::Rss => "application/rss+xml; charset=utf-8",
+            crate::layout::Format::Atom => "application/atom+xml; charset=utf-8",
+            crate::layout::Format::Json => "application/feed+json; charset=utf-8",
+        };
     }
     match name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()) {
         Some(e) => match e.as_str() {

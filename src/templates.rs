@@ -2,7 +2,8 @@
 //! name in the site's `templates/` folder.
 //!
 //! Loading reads the site's folder once ([`Templates::load`]); rendering is
-//! pure. Undefined variables are errors that name the template and line.
+//! pure. The labels (`labels.toml`) and [`long_date`] speak the site's
+//! language. Undefined variables are errors that name the template and line.
 
 use crate::error::{Error, Problem, Problems};
 use minijinja::{Environment, UndefinedBehavior};
@@ -31,6 +32,16 @@ const BUILTIN: [(&str, &str); 7] = [
     ("head.html.j2", include_str!("../templates/head.html.j2")),
     ("cta.html.j2", include_str!("../templates/cta.html.j2")),
 ];
+
+/// The long date in `language` (a BCP 47 tag), e.g. «jeudi 26 novembre
+/// 2026»: for the newsletter and the pages alike.
+pub fn long_date(language: &str, date: chrono::NaiveDate) -> String {
+    let tag = language.replace('-', "_");
+    let locale = chrono::Locale::try_from(tag.as_str())
+        .or_else(|_| chrono::Locale::try_from(tag.split('_').next().unwrap_or("en")))
+        .unwrap_or(chrono::Locale::POSIX);
+    date.format_localized("%A %-d %B %Y", locale).to_string()
+}
 
 /// Where a template came from, for messages.
 #[derive(Debug, Clone, PartialEq, Eq)]

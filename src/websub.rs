@@ -14,9 +14,6 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 use url::Url;
 
-/// The record of feeds the hub has not heard about, in `.matinale/`.
-pub const PENDING_FILE: &str = "ping.json";
-
 /// Pauses before the second and third attempts.
 const BACKOFF: [Duration; 2] = [Duration::from_secs(1), Duration::from_secs(2)];
 

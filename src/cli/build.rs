@@ -1,6 +1,7 @@
 //! `matinale build` and `matinale feeds`.
 
 use super::{warn_all, Ctx};
+use crate::layout::{Format, Page};
 use crate::output::human_size;
 
 /// `matinale build`: feeds, then the edition due.
@@ -38,11 +39,13 @@ fn print(ctx: &Ctx, report: &crate::build::FeedsReport) {
             format!(", {} invalid left out", report.left_out)
         }
     ));
-    let out = &ctx.config.feeds.output_dir;
+    let layout = &ctx.config.layout;
+    let out = layout.feeds_dir();
     for (dir, entries) in &report.feeds {
         let line = format!(
-            "{}: feed.xml, atom.xml, feed.json with {entries} entr{}",
+            "{}: {} with {entries} entr{}",
             out.join(dir).display(),
+            Format::file_names(),
             if *entries == 1 { "y" } else { "ies" }
         );
         if dir.is_empty() {
@@ -55,18 +58,20 @@ fn print(ctx: &Ctx, report: &crate::build::FeedsReport) {
     if categories > 0 && !ctx.verbose {
         ctx.say(format!(
             "{}: {categories} categor{} (-v lists them)",
-            out.join("category").display(),
+            layout.categories_dir().display(),
             if categories == 1 { "y" } else { "ies" }
         ));
     }
-    let c = &ctx.config;
+    let partials = [Page::HeadPartial, Page::CtaPartial].map(|p| {
+        let page = layout.page(p);
+        page.rsplit('/').next().unwrap_or_default().to_owned()
+    });
     ctx.say(format!(
-        "{}: the subscribe page; {}: the newsletter archive and its feeds; {}: head.html, cta.html",
-        out.join(&c.site.subscribe_path)
-            .join("index.html")
-            .display(),
-        out.join(crate::pages::ARCHIVE_DIR).display(),
-        out.join("_partials").display(),
+        "{}: the subscribe page; {}: the newsletter archive and its feeds; {}: {}",
+        layout.file(&layout.page(Page::Subscribe)).display(),
+        out.join(layout.page_dir(Page::Archive)).display(),
+        layout.partials_dir().display(),
+        partials.join(", "),
     ));
     for w in &report.written {
         ctx.detail(format!(

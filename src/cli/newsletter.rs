@@ -36,11 +36,7 @@ pub fn print(ctx: &Ctx, report: &NewsletterReport) {
                 if *articles == 1 { "" } else { "s" },
                 if *trimmed { ", cut to titles only" } else { "" }
             ));
-            let dir = ctx
-                .config
-                .newsletter
-                .output_dir
-                .join(format!("{}.{{html,txt,eml}}", report.date));
+            let dir = ctx.config.layout.edition_parts(report.date);
             ctx.say(format!("  {} and its web copy", dir.display()));
         }
     }

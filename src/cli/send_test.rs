@@ -16,7 +16,7 @@ pub fn run(ctx: &Ctx, to: &lettre::Address, date: Option<chrono::NaiveDate>) -> 
         None => {
             let day = date.unwrap_or_else(|| crate::newsletter::latest_due(config, ctx.now));
             outbox = Outbox {
-                dir: config.root.join("out/outbox"),
+                dir: config.layout.outbox(),
                 name: format!(
                     "{day}-test-{}",
                     to.to_string().replace(['@', '/', '\\'], "_")

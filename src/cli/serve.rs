@@ -23,7 +23,7 @@ pub fn run(
         vec![
             c.path.clone(),
             c.content.path.clone(),
-            c.root.join("templates"),
+            c.layout.templates_dir(),
         ]
     };
     let out = ctx.config.feeds.output_dir.clone();

@@ -9,6 +9,7 @@
 pub mod raw;
 
 use crate::error::{Error, Problem, Problems};
+use crate::layout::Layout;
 use chrono_tz::Tz;
 use raw::RawConfig;
 use std::collections::BTreeSet;
@@ -28,6 +29,8 @@ pub struct Config {
     pub ctas: Vec<Cta>,
     pub newsletter: Newsletter,
     pub smtp: Smtp,
+    /// Where every output and state file goes, computed from the above.
+    pub layout: Layout,
 }
 
 /// How `send-test` reaches the SMTP relay (`[smtp]`).
@@ -174,12 +177,6 @@ pub struct Cta {
 }
 
 impl Config {
-    /// The site's state, next to feed.toml: the run lock, the ping record,
-    /// the copy of a remote source.
-    pub fn state_dir(&self) -> PathBuf {
-        self.root.join(".matinale")
-    }
-
     /// Reads and validates `feed.toml`.
     pub fn load(path: &Path) -> Result<Config, Error> {
         let src = std::fs::read_to_string(path).map_err(|source| Error::ReadConfig {
@@ -257,7 +254,7 @@ impl Config {
         // Those folders hold the category feeds, the newsletter archive and
         // the partials: the page must not land on top of them.
         let top = subscribe_path.split('/').next().unwrap_or("");
-        if ["category", "newsletter", "_partials"].contains(&top) {
+        if Layout::reserved_folders().contains(&top) {
             v.err(
                 "site",
                 None,
@@ -548,35 +545,45 @@ impl Config {
         let (Some(url), Some(base_url)) = (site_url, base_url) else {
             unreachable!("a missing URL was reported as a problem")
         };
+        let site = Site {
+            title,
+            url,
+            description: crate::content::text::plain(s.description.as_deref().unwrap_or(""))
+                .into_owned(),
+            language,
+            timezone,
+            logo,
+            icon,
+            subscribe_path,
+        };
+        let feeds = Feeds {
+            output_dir: root.join(f.output_dir.unwrap_or_else(|| "public".to_owned())),
+            base_url,
+            max_items: match f.max_items.unwrap_or(50) {
+                0 => None,
+                n => Some(n),
+            },
+            full_content: f.full_content.unwrap_or(true),
+            per_category: f.per_category.unwrap_or(true),
+            websub_hub,
+            websub_timeout_s,
+        };
+        let layout = Layout::new(
+            &root,
+            &feeds.output_dir,
+            &feeds.base_url,
+            &newsletter.output_dir,
+            &site.subscribe_path,
+        );
         Ok(Config {
             path: path.to_path_buf(),
-            site: Site {
-                title,
-                url,
-                description: crate::content::text::plain(s.description.as_deref().unwrap_or(""))
-                    .into_owned(),
-                language,
-                timezone,
-                logo,
-                icon,
-                subscribe_path,
-            },
+            site,
             content,
-            feeds: Feeds {
-                output_dir: root.join(f.output_dir.unwrap_or_else(|| "public".to_owned())),
-                base_url,
-                max_items: match f.max_items.unwrap_or(50) {
-                    0 => None,
-                    n => Some(n),
-                },
-                full_content: f.full_content.unwrap_or(true),
-                per_category: f.per_category.unwrap_or(true),
-                websub_hub,
-                websub_timeout_s,
-            },
+            feeds,
             ctas,
             newsletter,
             smtp,
+            layout,
             root,
         })
     }

@@ -166,11 +166,6 @@ pub struct LoadReport {
     pub remember: Option<String>,
 }
 
-/// The memory of a feed source's items, beside the newsletter's ledger.
-pub fn remembered_path(config: &Config) -> std::path::PathBuf {
-    config.newsletter.output_dir.join("seen.jsonl")
-}
-
 /// A feed source's document, read or fetched once per run.
 #[derive(Debug)]
 pub struct Input {
@@ -213,7 +208,7 @@ impl Input {
             url,
             std::time::Duration::from_secs(c.timeout_s),
             &config.site.user_agent(),
-            &crate::fetch::cache_dir(&config.state_dir()),
+            &config.layout.source_copy(),
         )?;
         let (bytes, warning, fresh) = match fetched {
             crate::fetch::Fetched::Fresh { body, meta } => (body, None, Some(meta)),
@@ -274,7 +269,7 @@ pub fn load(
                     .warnings
                     .push(Problem::new(&input.name, None, "", w.clone()));
             }
-            let seen_path = remembered_path(config);
+            let seen_path = config.layout.seen();
             let seen = match std::fs::read_to_string(&seen_path) {
                 Ok(text) => Some(text),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,

@@ -16,8 +16,6 @@ use std::collections::BTreeMap;
 use std::io;
 use std::sync::Arc;
 
-pub const CONTENT_TYPE: &str = "application/atom+xml";
-
 const NS_THR: &str = "http://purl.org/syndication/thread/1.0";
 const NS_MEDIA: &str = "http://search.yahoo.com/mrss/";
 const NS_FH: &str = "http://purl.org/syndication/history/1.0";
@@ -80,7 +78,7 @@ fn build(feed: &Feed, entries: &[Arc<super::Item>]) -> AtomFeed {
         Link {
             href: feed.urls.atom.to_string(),
             rel: "self".into(),
-            mime_type: Some(CONTENT_TYPE.into()),
+            mime_type: Some(super::Format::Atom.content_type().into()),
             ..Default::default()
         },
     ];

@@ -7,8 +7,6 @@ use serde::Serialize;
 use std::io::{self, Write};
 use std::sync::Arc;
 
-pub const CONTENT_TYPE: &str = "application/feed+json";
-
 #[derive(Serialize)]
 struct JsonFeed<'a> {
     version: &'static str,

@@ -24,6 +24,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use url::Url;
 
+pub use crate::layout::{FeedUrls, Format};
+
 /// The generator named in every feed.
 pub const GENERATOR: &str = concat!("matinale ", env!("CARGO_PKG_VERSION"));
 pub const GENERATOR_URI: &str = "https://crates.io/crates/matinale";
@@ -41,14 +43,6 @@ pub struct Item {
     /// Full HTML content closed by the calls to action; `None` when the
     /// feeds carry summaries only (`full_content = false`).
     pub content: Option<String>,
-}
-
-/// The three self links of one feed.
-#[derive(Debug, Clone)]
-pub struct FeedUrls {
-    pub rss: Url,
-    pub atom: Url,
-    pub json: Url,
 }
 
 /// One feed, in no particular format.
@@ -135,7 +129,7 @@ impl<'a> FeedSet<'a> {
         let site = &config.site;
         let mut feeds = vec![Feed::new(
             config,
-            String::new(),
+            config.layout.site_feed_dir(),
             site.title.clone(),
             lookup(&main),
             complete,
@@ -143,7 +137,7 @@ impl<'a> FeedSet<'a> {
         )];
         if config.feeds.per_category {
             for (name, articles) in &categories {
-                let dir = format!("category/{}/", slugs[name]);
+                let dir = config.layout.category_feed_dir(&slugs[name]);
                 let title = format!("{} — {}", site.title, name);
                 let mut feed = Feed::new(config, dir, title, lookup(articles), complete, &slugs);
                 feed.category = Some(name.clone());
@@ -165,20 +159,11 @@ impl<'a> Feed<'a> {
         complete: bool,
         slugs: &Arc<BTreeMap<String, String>>,
     ) -> Feed<'a> {
-        let base = &config.feeds.base_url;
-        let url = |file: &str| {
-            base.join(&format!("{dir}{file}"))
-                .expect("slugs and file names are URL-safe")
-        };
         Feed {
             config,
             category: None,
             home: config.site.url.clone(),
-            urls: FeedUrls {
-                rss: url("feed.xml"),
-                atom: url("atom.xml"),
-                json: url("feed.json"),
-            },
+            urls: config.layout.feed_urls(&dir),
             dir,
             title,
             updated: entries.iter().map(|i| i.article.updated).max(),
@@ -283,38 +268,14 @@ fn item(config: &Config, p: Prepared) -> Item {
     }
 }
 
-/// The three formats, each written from the same [`Feed`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Rss,
-    Atom,
-    Json,
-}
-
 /// Entries per part when a large feed is rendered in parts (see
 /// [`Format::write`]): big enough that the document shell is noise, small
 /// enough that a part's crate model stays a few megabytes.
 pub const PART_SIZE: usize = 1000;
 
+/// Writing: the format's name, file and media type are the layout's
+/// ([`crate::layout::Format`]); how each is rendered is here.
 impl Format {
-    pub const ALL: [Format; 3] = [Format::Rss, Format::Atom, Format::Json];
-
-    pub fn file_name(self) -> &'static str {
-        match self {
-            Format::Rss => "feed.xml",
-            Format::Atom => "atom.xml",
-            Format::Json => "feed.json",
-        }
-    }
-
-    pub fn content_type(self) -> &'static str {
-        match self {
-            Format::Rss => rss::CONTENT_TYPE,
-            Format::Atom => atom::CONTENT_TYPE,
-            Format::Json => json::CONTENT_TYPE,
-        }
-    }
-
     /// A whole document holding `entries`.
     pub fn render(self, feed: &Feed, entries: &[Arc<Item>]) -> std::io::Result<Vec<u8>> {
         self.render_into(feed, entries, Vec::new())

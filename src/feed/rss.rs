@@ -15,8 +15,6 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::sync::Arc;
 
-pub const CONTENT_TYPE: &str = "application/rss+xml";
-
 const NS_MEDIA: &str = "http://search.yahoo.com/mrss/";
 const NS_SLASH: &str = "http://purl.org/rss/1.0/modules/slash/";
 const NS_SY: &str = "http://purl.org/rss/1.0/modules/syndication/";
@@ -63,7 +61,7 @@ fn channel(feed: &Feed, entries: &[Arc<super::Item>]) -> Channel {
     let mut atom_links = vec![::atom_syndication::Link {
         href: feed.urls.rss.to_string(),
         rel: "self".into(),
-        mime_type: Some(CONTENT_TYPE.into()),
+        mime_type: Some(super::Format::Rss.content_type().into()),
         ..Default::default()
     }];
     if let Some(hub) = &config.feeds.websub_hub {

@@ -68,15 +68,6 @@ struct Link {
     url: String,
 }
 
-/// The long date in the site's language, e.g. «jeudi 26 novembre 2026».
-pub fn long_date(config: &Config, date: NaiveDate) -> String {
-    let tag = config.site.language.replace('-', "_");
-    let locale = chrono::Locale::try_from(tag.as_str())
-        .or_else(|_| chrono::Locale::try_from(tag.split('_').next().unwrap_or("en")))
-        .unwrap_or(chrono::Locale::POSIX);
-    date.format_localized("%A %-d %B %Y", locale).to_string()
-}
-
 fn utm_url(config: &Config, a: &Article, date: NaiveDate) -> String {
     let mut url = a.url.clone();
     if !config.newsletter.utm.is_empty() {
@@ -117,11 +108,6 @@ fn article_ctx(config: &Config, a: &Article, date: NaiveDate) -> ArticleCtx {
             height: i.height.unwrap_or_else(|| i.width.unwrap_or(1200) * 9 / 16),
         }),
     }
-}
-
-/// The web copy of an edition, under the feeds' output folder.
-pub fn web_copy_path(date: NaiveDate) -> String {
-    format!("newsletter/{date}.html")
 }
 
 /// The unsubscribe link for a recipient.
@@ -194,7 +180,7 @@ fn render_once(
 ) -> Result<Rendered, Error> {
     let n = &config.newsletter;
     let labels = templates.labels(&config.site.language)?;
-    let date_long = long_date(config, date);
+    let date_long = crate::templates::long_date(&config.site.language, date);
     let top = article_ctx(config, &layout.top, date);
     let (sections, mut also): (Vec<(String, Vec<ArticleCtx>)>, Vec<Link>) = if titles_only {
         let also = layout
@@ -236,12 +222,7 @@ fn render_once(
             ])
         })
         .collect();
-    let view_in_browser = config
-        .feeds
-        .base_url
-        .join(&web_copy_path(date))
-        .map(|u| u.to_string())
-        .unwrap_or_default();
+    let view_in_browser = config.layout.url(&config.layout.web_copy(date)).to_string();
     let ctas = crate::templates::cta_values(&config.ctas);
     let count = layout.count();
     let subject_env = minijinja::Environment::new();
