@@ -12,7 +12,7 @@ use crate::feed::select::FeedSelection;
 use crate::feed::{self, FeedSet, GOOGLE_NEWS_FEED_LIMIT, PART_SIZE};
 use crate::layout::{EditionPart, Format};
 use crate::newsletter::ledger::Ledger;
-use crate::output::{RunLock, Staging, Written};
+use crate::output::{Manifest, RunLock, Staging, Written};
 use crate::templates::Templates;
 use chrono::{DateTime, Utc};
 use std::io::Write;
@@ -111,7 +111,7 @@ pub fn feeds(
     let _lock = RunLock::acquire(&config.layout.lock(), waiting)?;
     let templates = Templates::load(&config.layout.templates_dir())?;
     let input = Input::open(config)?;
-    let mut staging = Staging::new();
+    let mut staging = Staging::within(config.layout.writable());
     let (mut report, feeds) = stage_feeds(config, now, input.as_ref(), &mut staging)?;
     let ledger = read_ledger(config)?;
     let site = SiteParts {
@@ -120,8 +120,9 @@ pub fn feeds(
         feeds: &feeds,
         ledger: &ledger,
     };
-    report.written = commit_site(config, &site, &report, staging)?;
-    finish_feeds(config, &feeds, &mut report)?;
+    let (written, manifest) = commit_site(config, &site, &report, staging)?;
+    report.written = written;
+    finish_feeds(config, &feeds, &mut report, manifest)?;
     Ok(report)
 }
 
@@ -142,7 +143,7 @@ fn commit_site(
     site: &SiteParts<'_, '_>,
     feeds_report: &FeedsReport,
     mut staging: Staging,
-) -> Result<Vec<Written>, Error> {
+) -> Result<(Vec<Written>, Manifest), Error> {
     stage_pages(
         config,
         site.templates,
@@ -157,7 +158,27 @@ fn commit_site(
         feeds_report.load.remember.as_deref(),
         &mut staging,
     )?;
-    staging.commit()
+    // Files leave the manifest only once deleted (see `finish_feeds`).
+    let mut manifest = read_manifest(config);
+    let layout = &config.layout;
+    let ours: Vec<String> = staging
+        .targets()
+        .filter_map(|t| layout.relative(t))
+        .collect();
+    manifest.files.extend(ours);
+    staging.write(&layout.manifest(), |w| {
+        w.write_all(manifest.to_json().as_bytes())
+    })?;
+    Ok((staging.commit()?, manifest))
+}
+
+/// The manifest of the last build; an unreadable one is no manifest,
+/// which deletes nothing.
+fn read_manifest(config: &Config) -> Manifest {
+    std::fs::read_to_string(config.layout.manifest())
+        .ok()
+        .and_then(|text| Manifest::parse(&text))
+        .unwrap_or_default()
 }
 
 fn stage_feeds<'a>(
@@ -290,6 +311,7 @@ fn finish_feeds(
     config: &Config,
     feeds: &[feed::Feed<'_>],
     report: &mut FeedsReport,
+    mut manifest: Manifest,
 ) -> Result<(), Error> {
     let layout = &config.layout;
     let current = feeds
@@ -297,11 +319,25 @@ fn finish_feeds(
         .filter_map(|f| layout.category_of(&f.dir))
         .map(str::to_owned)
         .collect();
-    report.removed = crate::output::prune(
-        &layout.categories_dir(),
-        &current,
-        &Format::ALL.map(Format::file_name),
-    )?;
+    // Only what an earlier build wrote, never another tool's file.
+    let stale: Vec<String> = manifest
+        .files
+        .iter()
+        .filter(|rel| layout.is_stale_category_feed(rel, &current))
+        .cloned()
+        .collect();
+    if !stale.is_empty() {
+        let paths: Vec<_> = stale.iter().map(|rel| layout.file(rel)).collect();
+        report.removed = crate::output::remove_files(layout.feeds_dir(), &paths)?;
+        for rel in &stale {
+            manifest.files.remove(rel);
+        }
+        let mut staging = Staging::within(layout.writable());
+        staging.write(&layout.manifest(), |w| {
+            w.write_all(manifest.to_json().as_bytes())
+        })?;
+        staging.commit()?;
+    }
     // The ping record is state, not an output to report.
     let state = layout.state_dir();
     report.written.retain(|w| !w.path.starts_with(&state));
@@ -343,7 +379,7 @@ pub fn newsletter(
 ) -> Result<NewsletterReport, Error> {
     let _lock = RunLock::acquire(&config.layout.lock(), waiting)?;
     let templates = Templates::load(&config.layout.templates_dir())?;
-    let mut staging = Staging::new();
+    let mut staging = Staging::within(config.layout.writable());
     let input = Input::open(config)?;
     let (mut report, _) = stage_edition(
         config,
@@ -368,7 +404,7 @@ pub fn all(
     let _lock = RunLock::acquire(&config.layout.lock(), waiting)?;
     let templates = Templates::load(&config.layout.templates_dir())?;
     let input = Input::open(config)?;
-    let mut staging = Staging::new();
+    let mut staging = Staging::within(config.layout.writable());
     let (mut feeds_report, feeds) = stage_feeds(config, now, input.as_ref(), &mut staging)?;
     let feed_files = staging.len();
     let (mut edition, ledger) = stage_edition(
@@ -387,12 +423,12 @@ pub fn all(
         feeds: &feeds,
         ledger: &ledger,
     };
-    let mut written = commit_site(config, &site, &feeds_report, staging)?;
+    let (mut written, manifest) = commit_site(config, &site, &feeds_report, staging)?;
     edition.written = written
         .drain(feed_files..feed_files + edition_files)
         .collect();
     feeds_report.written = written;
-    finish_feeds(config, &feeds, &mut feeds_report)?;
+    finish_feeds(config, &feeds, &mut feeds_report, manifest)?;
     Ok((feeds_report, edition))
 }
 
@@ -651,7 +687,7 @@ pub fn ping(config: &Config, waiting: impl FnOnce(&Path)) -> Result<PingReport, 
         sent.push(topic);
     }
     if !sent.is_empty() {
-        let mut staging = Staging::new();
+        let mut staging = Staging::within(config.layout.writable());
         staging.write(&path, |w| w.write_all(pending.to_json().as_bytes()))?;
         staging.commit()?;
     }

@@ -100,6 +100,20 @@ pub enum Error {
     #[error("cannot write {}: {source}; previous outputs were left unchanged", path.display())]
     Write { path: PathBuf, source: io::Error },
 
+    /// The commit stopped midway: some outputs are new, the others old.
+    /// The next run writes them all again.
+    #[error("cannot replace {}: {source}; the run stopped midway: {} output{} new ({}), {} still old ({}); run again to complete it", path.display(), new.len(), if new.len() == 1 { " is" } else { "s are" }, list_paths(new), old.len(), list_paths(old))]
+    PartialCommit {
+        path: PathBuf,
+        source: io::Error,
+        new: Vec<PathBuf>,
+        old: Vec<PathBuf>,
+    },
+
+    /// A symbolic link where matinale would write or delete.
+    #[error("{} is a symbolic link: matinale writes and deletes only in folders it made, never through a link; remove the link (an output folder named in feed.toml may itself be a link)", path.display())]
+    Link { path: PathBuf },
+
     /// The run lock could not be taken.
     #[error("cannot lock {}: {source}", path.display())]
     Lock { path: PathBuf, source: io::Error },
@@ -134,6 +148,19 @@ impl Error {
             _ => 1,
         }
     }
+}
+
+/// A few paths, for a message: the first three and how many more.
+fn list_paths(paths: &[PathBuf]) -> String {
+    let mut text: Vec<String> = paths
+        .iter()
+        .take(3)
+        .map(|p| p.display().to_string())
+        .collect();
+    if paths.len() > 3 {
+        text.push(format!("and {} more", paths.len() - 3));
+    }
+    text.join(", ")
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

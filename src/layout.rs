@@ -251,6 +251,22 @@ impl Layout {
         }
     }
 
+    /// Whether `rel` is a category feed whose category is not in `current`
+    /// (slugs).
+    pub fn is_stale_category_feed(
+        &self,
+        rel: &str,
+        current: &std::collections::BTreeSet<String>,
+    ) -> bool {
+        let Some((dir, file)) = rel.rsplit_once('/') else {
+            return false;
+        };
+        Format::of_file_name(file).is_some()
+            && self.category_of(&format!("{dir}/")).is_some_and(|slug| {
+                !slug.is_empty() && !slug.contains('/') && !current.contains(slug)
+            })
+    }
+
     /// Whether `path` is a feed file matinale writes.
     pub fn is_feed_file(&self, path: &Path) -> bool {
         path.file_name()
@@ -337,6 +353,22 @@ impl Layout {
     /// The lock that serialises runs on the site.
     pub fn lock(&self) -> PathBuf {
         self.state_dir().join("lock")
+    }
+
+    /// What matinale wrote under the feeds' folder (see
+    /// [`crate::output::Manifest`]).
+    pub fn manifest(&self) -> PathBuf {
+        self.state_dir().join("manifest.json")
+    }
+
+    /// The folders a run writes in: nothing outside them, and no link
+    /// below them.
+    pub fn writable(&self) -> Vec<PathBuf> {
+        vec![
+            self.feeds.clone(),
+            self.newsletter.clone(),
+            self.state_dir(),
+        ]
     }
 
     /// The feeds whose bytes changed since the hub was last told.

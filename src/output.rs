@@ -5,8 +5,16 @@
 //! their targets. A run that fails leaves the previous outputs as they were
 //! and removes its temporary files; a run killed at any moment leaves each
 //! target either old or new, complete (rename is atomic), and at most a
-//! temporary file that the next run overwrites. A target whose bytes did not
-//! change is not touched, so its mtime stays for CDNs and If-Modified-Since.
+//! temporary file of its own. A target whose bytes did not change is not
+//! touched, so its mtime stays for CDNs and If-Modified-Since.
+//!
+//! Files are written only inside the folders the run was given (the
+//! layout's), and never through a symbolic link: a temporary file is
+//! created exclusively under a name no one can guess beforehand, every
+//! folder between an output folder and a target must be a real folder
+//! (matinale creates the missing ones), and a target that is a link is
+//! refused, naming it. An output folder itself may be a link: the user
+//! named it.
 
 use crate::error::Error;
 use std::fs::{self, File};
@@ -37,6 +45,9 @@ struct Staged {
 /// Dropping it without committing removes the temporary files.
 #[derive(Default)]
 pub struct Staging {
+    /// The folders outputs may be written in; empty: anywhere (a test
+    /// send's outbox, unit tests).
+    roots: Vec<PathBuf>,
     staged: Vec<Staged>,
     /// Indices of the outputs whose sync is still running, oldest first.
     syncing: std::collections::VecDeque<usize>,
@@ -58,17 +69,137 @@ const SYNC_EACH_UP_TO: usize = if cfg!(target_os = "linux") {
 /// file (it ran out of memory maps at 60,000).
 const SYNCS_IN_FLIGHT: usize = 8;
 
-fn temp_path(target: &Path) -> PathBuf {
+/// Suffix of every temporary file: hidden (a leading dot) and recognisable.
+pub const TEMP_SUFFIX: &str = ".matinale-tmp";
+
+/// A new temporary file beside `target`, created exclusively (never
+/// through a link, never an existing file) under a name with 64 random
+/// bits, so that no one can plant a file or link there beforehand.
+fn create_temp(target: &Path) -> io::Result<(PathBuf, File)> {
+    use std::hash::BuildHasher;
     let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    target.with_file_name(format!(".{name}.matinale-tmp"))
+    let mut last = None;
+    for attempt in 0u32..16 {
+        // std's hasher keys are drawn from the OS's random source.
+        let random = std::collections::hash_map::RandomState::new().hash_one(attempt);
+        let temp = target.with_file_name(format!(".{name}.{random:016x}{TEMP_SUFFIX}"));
+        match File::options().write(true).create_new(true).open(&temp) {
+            Ok(file) => return Ok((temp, file)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| io::Error::other("no free temporary name")))
+}
+
+/// The error for a symbolic link where matinale writes.
+fn link_in_the_way(path: &Path) -> Error {
+    Error::Link {
+        path: path.to_path_buf(),
+    }
+}
+
+/// Makes every folder from `root` down to `dir`, refusing a link or a
+/// file on the way. `root` itself is created if missing, and may be a
+/// link.
+fn make_folders(root: &Path, dir: &Path) -> Result<(), Error> {
+    let werr = |path: &Path, source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    if !root.as_os_str().is_empty() {
+        fs::create_dir_all(root).map_err(|e| werr(root, e))?;
+    }
+    let rel = dir.strip_prefix(root).map_err(|_| outside(dir))?;
+    let mut at = root.to_path_buf();
+    for c in rel.components() {
+        match c {
+            std::path::Component::Normal(n) => at.push(n),
+            std::path::Component::CurDir => continue,
+            _ => return Err(outside(dir)),
+        }
+        match fs::symlink_metadata(&at) {
+            Ok(m) if m.file_type().is_symlink() => return Err(link_in_the_way(&at)),
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => {
+                return Err(werr(
+                    &at,
+                    io::Error::new(io::ErrorKind::NotADirectory, "a file is in the way"),
+                ))
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => match fs::create_dir(&at) {
+                Ok(()) => {}
+                // Made meanwhile by a concurrent writer: check it again.
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    let m = fs::symlink_metadata(&at).map_err(|e| werr(&at, e))?;
+                    if !m.is_dir() {
+                        return Err(link_in_the_way(&at));
+                    }
+                }
+                Err(e) => return Err(werr(&at, e)),
+            },
+            Err(e) => return Err(werr(&at, e)),
+        }
+    }
+    Ok(())
+}
+
+fn outside(path: &Path) -> Error {
+    Error::Write {
+        path: path.to_path_buf(),
+        source: io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            "outside the folders this run writes in",
+        ),
+    }
 }
 
 impl Staging {
+    /// Outputs that may go anywhere (a test send's outbox).
     pub fn new() -> Staging {
         Staging::default()
+    }
+
+    /// Outputs that must each lie inside one of `roots`.
+    pub fn within(roots: Vec<PathBuf>) -> Staging {
+        let mut staging = Staging::default();
+        staging.roots = roots;
+        staging
+    }
+
+    /// The folders up to `target` made (never through a link), and the
+    /// target checked: not a folder, not a link.
+    fn prepare(&self, target: &Path) -> Result<(), Error> {
+        let parent = target.parent().unwrap_or(Path::new(""));
+        if self.roots.is_empty() {
+            if !parent.as_os_str().is_empty() {
+                fs::create_dir_all(parent).map_err(|source| Error::Write {
+                    path: parent.to_path_buf(),
+                    source,
+                })?;
+            }
+        } else {
+            // The innermost root holding the target (the newsletter's
+            // folder may sit inside the site's, each its own root).
+            let root = self
+                .roots
+                .iter()
+                .filter(|r| target.starts_with(r) && target != r.as_path())
+                .max_by_key(|r| r.components().count())
+                .ok_or_else(|| outside(target))?;
+            make_folders(root, parent)?;
+        }
+        match fs::symlink_metadata(target) {
+            Ok(m) if m.file_type().is_symlink() => Err(link_in_the_way(target)),
+            Ok(m) if m.is_dir() => Err(Error::Write {
+                path: target.to_path_buf(),
+                source: io::Error::new(io::ErrorKind::IsADirectory, "a folder is in the way"),
+            }),
+            _ => Ok(()),
+        }
     }
 
     /// Writes one output through `write` into a temporary file beside
@@ -77,24 +208,12 @@ impl Staging {
     where
         F: FnOnce(&mut BufWriter<File>) -> io::Result<()>,
     {
-        if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
-            fs::create_dir_all(dir).map_err(|source| Error::Write {
-                path: dir.to_path_buf(),
-                source,
-            })?;
-        }
-        if target.is_dir() {
-            return Err(Error::Write {
-                path: target.to_path_buf(),
-                source: io::Error::new(io::ErrorKind::IsADirectory, "a folder is in the way"),
-            });
-        }
-        let temp = temp_path(target);
+        self.prepare(target)?;
         let werr = |source| Error::Write {
             path: target.to_path_buf(),
             source,
         };
-        let file = File::create(&temp).map_err(werr)?;
+        let (temp, file) = create_temp(target).map_err(werr)?;
         // Registered before writing so that a failure below removes it.
         self.staged.push(Staged {
             sync: None,
@@ -134,6 +253,11 @@ impl Staging {
 
     pub fn is_empty(&self) -> bool {
         self.staged.is_empty()
+    }
+
+    /// Every target staged.
+    pub fn targets(&self) -> impl Iterator<Item = &Path> {
+        self.staged.iter().map(|s| s.target.as_path())
     }
 
     /// Targets whose bytes the commit will change.
@@ -180,13 +304,31 @@ impl Staging {
                 fs::remove_file(&s.temp)
             };
             if let Err(source) = result {
+                let old: Vec<PathBuf> = std::iter::once(&s)
+                    .chain(rest.as_slice())
+                    .filter(|r| r.changed)
+                    .map(|r| r.target.clone())
+                    .collect();
                 for r in rest {
                     let _ = fs::remove_file(&r.temp);
                 }
                 let _ = fs::remove_file(&s.temp);
-                return Err(Error::Write {
+                let new: Vec<PathBuf> = written
+                    .into_iter()
+                    .filter(|w: &Written| w.changed)
+                    .map(|w| w.path)
+                    .collect();
+                if new.is_empty() {
+                    return Err(Error::Write {
+                        path: s.target,
+                        source,
+                    });
+                }
+                return Err(Error::PartialCommit {
                     path: s.target,
                     source,
+                    new,
+                    old,
                 });
             }
             if let Some(d) = s.target.parent() {
@@ -284,38 +426,75 @@ fn same_bytes(a: &Path, b: &Path, len: u64) -> bool {
     }
 }
 
-/// Removes, from each sub-folder of `parent` not named in `keep`, the
-/// `files` a run writes there, then the sub-folder if that left it empty.
-/// Other files are never touched. Returns the files removed.
-pub fn prune(
-    parent: &Path,
-    keep: &std::collections::BTreeSet<String>,
-    files: &[&str],
-) -> Result<Vec<PathBuf>, Error> {
+/// What matinale wrote under the feeds' folder, kept in the state folder
+/// so that a later run deletes only files of its own (never another
+/// tool's file beside them).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Manifest {
+    version: u32,
+    /// Paths relative to the feeds' folder, in URL form.
+    pub files: std::collections::BTreeSet<String>,
+}
+
+impl Manifest {
+    const VERSION: u32 = 1;
+
+    /// The manifest in `text`; `None` for one of another version or that
+    /// does not parse, which deletes nothing.
+    pub fn parse(text: &str) -> Option<Manifest> {
+        serde_json::from_str::<Manifest>(text)
+            .ok()
+            .filter(|m| m.version == Manifest::VERSION)
+    }
+
+    pub fn to_json(&self) -> String {
+        let m = Manifest {
+            version: Manifest::VERSION,
+            files: self.files.clone(),
+        };
+        let mut text = serde_json::to_string_pretty(&m).expect("a set of strings serialises");
+        text.push('\n');
+        text
+    }
+}
+
+/// Deletes each of `files` (under `root`) that is a regular file reached
+/// without a link, then its folder if that left it empty, up to `root`.
+/// A link on the way is refused; a missing file is skipped. Returns the
+/// files removed.
+pub fn remove_files(root: &Path, files: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     let mut removed = Vec::new();
-    let Ok(entries) = fs::read_dir(parent) else {
-        return Ok(removed);
-    };
-    let mut dirs: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-        .filter(|e| !keep.contains(e.file_name().to_string_lossy().as_ref()))
-        .map(|e| e.path())
-        .collect();
-    dirs.sort();
-    for dir in dirs {
-        for f in files {
-            let p = dir.join(f);
-            if p.is_file() {
-                fs::remove_file(&p).map_err(|source| Error::Write {
-                    path: p.clone(),
+    for path in files {
+        let rel = path.strip_prefix(root).map_err(|_| outside(path))?;
+        let mut at = root.to_path_buf();
+        let mut parts = rel.components().peekable();
+        while let Some(c) = parts.next() {
+            let std::path::Component::Normal(n) = c else {
+                return Err(outside(path));
+            };
+            at.push(n);
+            let Ok(m) = fs::symlink_metadata(&at) else {
+                break;
+            };
+            if m.file_type().is_symlink() {
+                return Err(link_in_the_way(&at));
+            }
+            if parts.peek().is_none() && m.is_file() {
+                fs::remove_file(&at).map_err(|source| Error::Write {
+                    path: at.clone(),
                     source,
                 })?;
-                removed.push(p);
+                removed.push(at.clone());
+                // Fails, as it should, when a folder holds other files.
+                let mut dir = at.parent();
+                while let Some(d) = dir.filter(|d| *d != root && d.starts_with(root)) {
+                    if fs::remove_dir(d).is_err() {
+                        break;
+                    }
+                    dir = d.parent();
+                }
             }
         }
-        // Fails, as it should, when the folder holds files of the user's.
-        let _ = fs::remove_dir(&dir);
     }
     Ok(removed)
 }
@@ -408,6 +587,11 @@ mod tests {
             fs::read_to_string(dir.path().join("sub/b.xml")).unwrap(),
             "b"
         );
-        assert!(!temp_path(&a).exists());
+        let hidden: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(TEMP_SUFFIX))
+            .collect();
+        assert_eq!(hidden, Vec::<String>::new());
     }
 }
