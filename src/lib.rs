@@ -25,6 +25,7 @@ pub mod output;
 pub mod pages;
 pub mod serve;
 pub mod templates;
+pub mod text;
 pub mod websub;
 
 pub use config::Config;

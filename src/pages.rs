@@ -10,13 +10,13 @@
 //! caller writes the pages.
 
 use crate::config::Config;
-use crate::content::text::escape_html;
 use crate::content::{Article, Origin};
 use crate::error::Error;
 use crate::feed::{self, Feed, FeedUrls, Item};
 use crate::newsletter::ledger::{Entry, Ledger};
 use crate::newsletter::render::{long_date, web_copy_path};
 use crate::templates::Templates;
+use crate::text::escape_html;
 use minijinja::value::Serde;
 use minijinja::Value;
 use serde::Serialize;

@@ -9,6 +9,7 @@
 pub mod raw;
 
 use crate::error::{Error, Problem, Problems};
+use crate::text::line_of;
 use chrono_tz::Tz;
 use raw::RawConfig;
 use std::collections::BTreeSet;
@@ -215,7 +216,7 @@ impl Config {
         };
 
         let s = raw.site;
-        let title = crate::content::text::plain(&s.title).into_owned();
+        let title = crate::text::plain(&s.title).into_owned();
         if title.is_empty() {
             v.err("site", None, "title", "must not be empty");
         }
@@ -375,13 +376,13 @@ impl Config {
                     format!("`{}` is used by an earlier [[cta]]", c.id),
                 );
             }
-            let text = crate::content::text::plain(&c.text).into_owned();
+            let text = crate::text::plain(&c.text).into_owned();
             if text.is_empty() {
                 v.err("cta", Some(i), "text", "must not be empty");
             }
             let label = c
                 .label
-                .map(|l| crate::content::text::plain(&l).into_owned())
+                .map(|l| crate::text::plain(&l).into_owned())
                 .filter(|l| !l.is_empty());
             if let Some(url) = v.http_url("cta", Some(i), "url", &c.url) {
                 ctas.push(Cta {
@@ -469,7 +470,7 @@ impl Config {
         let newsletter = Newsletter {
             name: n
                 .name
-                .map(|s| crate::content::text::plain(&s).into_owned())
+                .map(|s| crate::text::plain(&s).into_owned())
                 .unwrap_or_else(|| title.clone()),
             send_time,
             lookback_days: n.lookback_days.unwrap_or(7).max(1),
@@ -553,7 +554,7 @@ impl Config {
             site: Site {
                 title,
                 url,
-                description: crate::content::text::plain(s.description.as_deref().unwrap_or(""))
+                description: crate::text::plain(s.description.as_deref().unwrap_or(""))
                     .into_owned(),
                 language,
                 timezone,
@@ -620,15 +621,6 @@ impl Validator<'_> {
             Some(s) => self.http_url(table, None, key, s),
         }
     }
-}
-
-/// 1-based line of a byte offset.
-pub(crate) fn line_of(src: &str, offset: usize) -> usize {
-    src.as_bytes()[..offset.min(src.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
 }
 
 /// The header (`site`, `cta`) of the table a line belongs to.

@@ -14,6 +14,7 @@ use super::raw::{RawArticle, RawAuthor, RawComments, RawDate, RawImage, RawPerso
 use super::{check, Article, Body, Checked, Origin, Validator};
 use crate::content::ArticleSink;
 use crate::error::Problem;
+use crate::text::line_of;
 use chrono::{DateTime, Utc};
 use std::borrow::Cow;
 use std::collections::BTreeSet;
@@ -159,7 +160,7 @@ fn xml_error_line(bytes: &[u8]) -> Option<usize> {
             Ok(_) => buf.clear(),
             Err(_) => {
                 let at = usize::try_from(reader.error_position()).unwrap_or(0);
-                return Some(line_at(bytes, at));
+                return Some(line_of(bytes, at));
             }
         }
     }
@@ -192,7 +193,7 @@ fn record(
             body.lines()
                 .map(str::trim)
                 .filter(|l| !l.is_empty())
-                .map(|l| format!("<p>{}</p>", super::text::escape_html(l)))
+                .map(|l| format!("<p>{}</p>", crate::text::escape_html(l)))
                 .collect::<Vec<_>>()
                 .join("\n")
         } else {
@@ -305,9 +306,9 @@ fn text_of(t: &feed_rs::model::Text) -> String {
     } else if looks_escaped(s) {
         // A CMS that escapes twice (`Tom &amp;amp; Jerry`) means the text
         // `Tom & Jerry`, as feed readers show it.
-        super::text::plain(&super::text::decode_entities(s)).into_owned()
+        crate::text::plain(&crate::text::decode_entities(s)).into_owned()
     } else {
-        super::text::plain(s).into_owned()
+        crate::text::plain(s).into_owned()
     }
 }
 
@@ -489,7 +490,7 @@ fn attr(tag: &str, name: &str) -> Option<String> {
             q @ ('"' | '\'') => value[1..].split(q).next()?,
             _ => value.split([' ', '\t', '\n', '/']).next()?,
         };
-        return Some(super::text::decode_entities(raw.trim()));
+        return Some(crate::text::decode_entities(raw.trim()));
     }
     None
 }
@@ -570,7 +571,7 @@ fn scan_xml(bytes: &[u8]) -> Vec<Extra> {
                         item_depth = Some(depth);
                     }
                     items.push(Extra {
-                        line: line_at(bytes, at),
+                        line: line_of(bytes, at),
                         ..Extra::default()
                     });
                 } else if item_depth.is_some() {
@@ -603,14 +604,6 @@ fn scan_xml(bytes: &[u8]) -> Vec<Extra> {
         buf.clear();
     }
     items
-}
-
-fn line_at(bytes: &[u8], at: usize) -> usize {
-    bytes[..at.min(bytes.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
 }
 
 /// The memory's first line: which source it remembers. Another source's

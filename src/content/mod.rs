@@ -13,7 +13,11 @@ pub mod html;
 pub mod jsonl;
 pub mod markdown;
 pub mod raw;
-pub mod text;
+
+// The text helpers' public path before they moved up to the crate's
+// `text` module (config uses them too): code that names
+// `matinale::content::text` still compiles.
+pub use crate::text;
 
 use crate::config::{Config, SourceKind};
 use crate::error::{Error, Problem};
@@ -103,7 +107,7 @@ impl Prepared {
                     Body::Html(h) => std::borrow::Cow::Borrowed(h.as_str()),
                     Body::Markdown(md) => std::borrow::Cow::Owned(html::markdown_to_html(md)),
                 };
-                let removed = text::count_xml_illegal(&raw);
+                let removed = crate::text::count_xml_illegal(&raw);
                 let warning = (removed > 0).then(|| {
                     Problem::new(
                         &article.origin.path,
@@ -461,10 +465,10 @@ pub fn check<C>(
     let mut problems: Vec<(&'static str, String)> = Vec::new();
     let mut removed: Vec<&'static str> = Vec::new();
     let mut plain = |field: &'static str, s: &str| -> String {
-        if text::count_xml_illegal(s) > 0 && !removed.contains(&field) {
+        if crate::text::count_xml_illegal(s) > 0 && !removed.contains(&field) {
             removed.push(field);
         }
-        text::plain(s).into_owned()
+        crate::text::plain(s).into_owned()
     };
 
     let title = raw

@@ -254,7 +254,7 @@ fn render_once(
             },
         )
         .map_err(|e| templates.invalid("feed.toml [newsletter] subject", &e))?;
-    subject = crate::content::text::plain(&subject).into_owned();
+    subject = crate::text::plain(&subject).into_owned();
     if let Recipient::Test(_) = to {
         subject = format!("[TEST] {subject}");
     }
