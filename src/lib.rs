@@ -24,6 +24,7 @@ pub mod newsletter;
 pub mod output;
 pub mod pages;
 pub mod serve;
+pub mod stable_hash;
 pub mod templates;
 pub mod text;
 pub mod websub;

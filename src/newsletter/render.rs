@@ -9,6 +9,7 @@ use super::Layout;
 use crate::config::Config;
 use crate::content::Article;
 use crate::error::{Error, Problem, Problems};
+use crate::stable_hash::fnv1a64;
 use crate::templates::Templates;
 use chrono::{DateTime, NaiveDate, Utc};
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
@@ -159,12 +160,6 @@ fn newsletter_page(config: &Config) -> String {
                 .map(|u| u.to_string())
                 .unwrap_or_else(|_| config.site.url.to_string())
         })
-}
-
-fn fnv1a64(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
 }
 
 /// Renders the edition of `date` for `to`.
