@@ -17,6 +17,7 @@ use crate::error::Problem;
 use crate::text::line_of;
 use chrono::{DateTime, Utc};
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
@@ -44,18 +45,30 @@ struct Extra {
     thumbnail: Option<FoundImage>,
 }
 
+thread_local! {
+    /// Whether this thread is inside [`parse`]'s guard.
+    static GUARDED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether the current thread is parsing a feed document under the guard
+/// that turns a panic of the XML parser into an error. A panic hook
+/// (the binary sets one) stays silent then: the panic is not a crash, and
+/// its message and backtrace would only bury the error that reports it.
+pub fn quiet_panic() -> bool {
+    GUARDED.with(Cell::get)
+}
+
 /// Parses a feed document. `base` resolves relative links (the feed's URL,
 /// or none for a file); an `xml:base` in the document wins.
 /// On error: the line (when the XML breaks at one) and what is wrong.
 pub fn parse(bytes: &[u8], base: Option<&Url>) -> Result<Vec<Record>, (Option<usize>, String)> {
     // feed-rs, through quick-xml, panics on some broken documents (a second
     // XML declaration inside an item, found by fuzzing): a hostile feed
-    // must be a clean error, not a crash. The panic hook is silenced
-    // meanwhile, or the default one would print a backtrace.
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
+    // must be a clean error, not a crash. The panic hook is the process's,
+    // not the library's to change: this thread's flag tells it to keep quiet.
+    let outer = GUARDED.with(|g| g.replace(true));
     let parsed = std::panic::catch_unwind(|| parse_unguarded(bytes, base));
-    std::panic::set_hook(hook);
+    GUARDED.with(|g| g.set(outer));
     parsed.unwrap_or_else(|panic| {
         let why = panic
             .downcast_ref::<&str>()
@@ -849,5 +862,7 @@ mod tests {
             panic!("a broken document parsed");
         };
         assert!(message.starts_with("not a readable feed: "), "{message}");
+        // The guard is over: a panic from here on is a crash again.
+        assert!(!quiet_panic());
     }
 }
