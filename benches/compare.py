@@ -5,13 +5,18 @@ Usage:
     python3 benches/compare.py [--sizes 10000,100000] [--runs 3] [--bin PATH]
                                [--shared PATH]
 
-Peers (see ../shared/bench/peers/SETUP.md): Python `feedgen` 1.0.0 in the
-venv /tmp/benchvenv and npm `feed` 5.x in /tmp/benchnode. Both are installed
+--shared names the benchmark kit, kept outside the repository: the corpus
+generator (bench/gen_corpus.py), the feed validator (bench/validate_feeds.py)
+and the peers' build scripts (bench/peers/). By default it is the `shared`
+folder beside the checkout.
+
+Peers: Python `feedgen` 1.0.0 in the venv /tmp/benchvenv and npm `feed` 5.x
+in /tmp/benchnode, at the exact versions pinned below. Both are installed
 there, outside the repo, when missing. GNU time (/usr/bin/time, Debian
 package `time`) is installed with apt-get when missing.
 
 For each size N the corpus is generated once into
-/tmp/matinale-bench/corpus-N.jsonl with shared/bench/gen_corpus.py, and two
+/tmp/matinale-bench/corpus-N.jsonl with the kit's generator, and two
 matinale sites are written next to it, both derived from the repo's
 feed.toml:
   archive-N/feed.toml   every article, site feed only (what the peers write):
@@ -24,9 +29,9 @@ each round, and the median is kept. Every run starts from an empty output
 folder so that it writes everything.
 
 After the timings, the archive outputs of the smallest size are checked with
-shared/bench/validate_feeds.py (feedparser; titles, links and ids against the
-corpus), and a Markdown table with the machine's facts is printed last, to
-paste into docs/benchmarks.md.
+the kit's validator (feedparser; titles, links and ids against the corpus),
+and a Markdown table with the machine's facts is printed last, to paste
+into docs/benchmarks.md.
 
 Python 3.11, standard library only. Nothing is written inside the repo: the
 binary is copied to /tmp/matinale-bench-bin first (so a rebuild in the tree
@@ -56,7 +61,7 @@ BENCHNODE = Path("/tmp/benchnode")
 GNU_TIME = Path("/usr/bin/time")
 NOW = "2026-11-27T00:00:00+01:00"  # after the corpus' newest article (2026-11-26 06:30 +01:00)
 
-# Exactly the versions of SETUP.md ("pin them ... to reproduce exactly").
+# Exact versions: other versions give other timings than the published ones.
 PY_PINS = {
     "feedgen": "1.0.0",
     "lxml": "6.1.3",
@@ -145,7 +150,7 @@ def npm_feed_version() -> str | None:
 
 def ensure_node_peer() -> tuple[str, str]:
     if not shutil.which("node") or not shutil.which("npm"):
-        die("node and npm are needed for the npm `feed` peer (Node >= 20, see SETUP.md)")
+        die("node and npm are needed for the npm `feed` peer (Node >= 20)")
     node_v = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
     m = re.match(r"v(\d+)", node_v)
     if not m or int(m.group(1)) < 20:
@@ -413,7 +418,7 @@ def main() -> int:
     ap.add_argument("--sizes", default="10000,100000", help="comma-separated article counts")
     ap.add_argument("--runs", type=int, default=3, help="runs per tool and size (median kept)")
     ap.add_argument("--bin", type=Path, default=DEFAULT_BIN, help="matinale binary (copied first)")
-    ap.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="the project's shared/ folder")
+    ap.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="the benchmark kit (holds bench/gen_corpus.py, bench/validate_feeds.py, bench/peers/)")
     args = ap.parse_args()
     try:
         sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})

@@ -1,5 +1,8 @@
-//! The library's error type and the `Problem` report shared by config and
-//! content validation.
+//! The library's error type, with the exit code each failure maps to, and
+//! the `Problem` report shared by config and content validation.
+//!
+//! This module depends on no other of the crate: a module with an error
+//! type of its own converts it into [`Error`] itself, with a `From`.
 //!
 //! A `Problem` is one thing wrong with one input, located as precisely as we
 //! can (`path:line: field: message`), so that a 6 a.m. reader can open the
@@ -118,15 +121,25 @@ pub enum Error {
     #[error("cannot lock {}: {source}", path.display())]
     Lock { path: PathBuf, source: io::Error },
 
-    /// A message could not be delivered.
-    #[error(transparent)]
-    Mail(#[from] crate::mail::MailError),
+    /// The SMTP relay, or the way to it, failed: exit code 3.
+    #[error("cannot send through {server}: {what}\n  hint: {hint}")]
+    Relay {
+        server: String,
+        what: String,
+        hint: String,
+    },
+
+    /// A message could not be handed over for a local reason (a password
+    /// not set, an unreadable CA file, an outbox that cannot be written).
+    #[error("{message}")]
+    Delivery { message: String },
 
     /// `serve` cannot listen on its port.
     #[error("cannot listen on {addr}: {message}\n  hint: another program may use this port; choose another with --port")]
     Listen { addr: String, message: String },
 
-    /// A remote server (the WebSub hub) failed: exit code 3.
+    /// A remote server (the WebSub hub, a feed source's server) failed:
+    /// exit code 3.
     #[error("{server}: {what}\n  hint: {hint}")]
     Remote {
         server: String,
@@ -140,11 +153,12 @@ pub enum Error {
 }
 
 impl Error {
-    /// Exit code of PRODUCT.md: 1 for bad config, content or output.
-    /// (2 is usage, handled by clap; 3 is a remote peer.)
+    /// The process's exit code: 3 when a remote peer (the SMTP relay, the
+    /// WebSub hub, a feed source's server) failed, 1 for everything else
+    /// (bad config, content or output). Clap exits with 2 on bad usage.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Mail(crate::mail::MailError::Remote { .. }) | Error::Remote { .. } => 3,
+            Error::Relay { .. } | Error::Remote { .. } => 3,
             _ => 1,
         }
     }

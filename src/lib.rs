@@ -10,6 +10,10 @@
 //! [`content`], [`fetch`] (a remote source), [`output`] (atomic writes, run
 //! lock), [`mail`] (SMTP), [`websub`] (the hub), [`serve`] (the preview
 //! server) and [`clock`]. [`build`] ties them into the commands.
+//!
+//! Beneath them all, depending on no other module of the crate: [`error`]
+//! (the error type and the problem report), [`text`] (plain text, escaping,
+//! the line of an offset) and [`stable_hash`].
 
 pub mod build;
 pub mod cli;
@@ -25,7 +29,9 @@ pub mod newsletter;
 pub mod output;
 pub mod pages;
 pub mod serve;
+pub mod stable_hash;
 pub mod templates;
+pub mod text;
 pub mod websub;
 
 pub use config::Config;

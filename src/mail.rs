@@ -9,6 +9,7 @@
 //! which server, what went wrong, and what to try.
 
 use crate::config::{Security, Smtp};
+use crate::error::Error;
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
@@ -29,6 +30,18 @@ pub enum MailError {
     /// The local setup is wrong: exit code 1.
     #[error("{0}")]
     Setup(String),
+}
+
+/// The library's error for a delivery that failed, with the same message:
+/// the relay's failure is a remote peer's (exit code 3), the setup's a
+/// local one (exit code 1).
+impl From<MailError> for Error {
+    fn from(e: MailError) -> Error {
+        match e {
+            MailError::Remote { server, what, hint } => Error::Relay { server, what, hint },
+            MailError::Setup(message) => Error::Delivery { message },
+        }
+    }
 }
 
 /// Where a message went.
@@ -292,5 +305,28 @@ mod tests {
         let printed = format!("{relay:?} {relay:#?} {:?}", config.smtp);
         assert!(printed.contains("Password(…)"), "{printed}");
         assert!(!printed.contains(secret), "{printed}");
+    }
+
+    #[test]
+    fn a_mail_error_keeps_its_message_and_exit_code_as_the_library_error() {
+        let remote = MailError::Remote {
+            server: "smtp.ex.org:587 (security = \"starttls\")".to_owned(),
+            what: "connection refused".to_owned(),
+            hint: "is the relay running, and are [smtp] host and port right?".to_owned(),
+        };
+        let text = remote.to_string();
+        let e = Error::from(remote);
+        assert_eq!(e.to_string(), text);
+        assert_eq!(
+            text,
+            "cannot send through smtp.ex.org:587 (security = \"starttls\"): connection refused\n  \
+             hint: is the relay running, and are [smtp] host and port right?"
+        );
+        assert_eq!(e.exit_code(), 3);
+
+        let setup = MailError::Setup("cannot read [smtp] ca_file ca.pem: gone".to_owned());
+        let e = Error::from(setup);
+        assert_eq!(e.to_string(), "cannot read [smtp] ca_file ca.pem: gone");
+        assert_eq!(e.exit_code(), 1);
     }
 }

@@ -1,10 +1,11 @@
-//! The `matinale` binary: parse arguments, run, report errors. Everything
-//! else lives in the library.
+//! The `matinale` binary: parse arguments, run, report errors, and own the
+//! process's panic hook. Everything else lives in the library.
 
 use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    quiet_guarded_panics();
     let args = matinale::cli::Args::parse();
     match matinale::cli::run(args) {
         Ok(()) => ExitCode::SUCCESS,
@@ -13,6 +14,18 @@ fn main() -> ExitCode {
             ExitCode::from(matinale::cli::exit_code(&err))
         }
     }
+}
+
+/// Sets the panic hook, once: silent for a panic that the library catches
+/// and reports as an error (a hostile feed that makes the XML parser give
+/// up), the default one for any other, which is a bug.
+fn quiet_guarded_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !matinale::content::foreign::quiet_panic() {
+            default(info);
+        }
+    }));
 }
 
 // html5ever (under ammonia) and the feed crates allocate many small

@@ -10,7 +10,6 @@
 //! caller writes the pages.
 
 use crate::config::Config;
-use crate::content::text::escape_html;
 use crate::content::{Article, Origin};
 use crate::error::Error;
 use crate::feed::{self, Feed, FeedUrls, Item};
@@ -18,6 +17,7 @@ use crate::layout::Page as PageKind;
 use crate::newsletter::ledger::{Entry, Ledger};
 use crate::templates::long_date;
 use crate::templates::Templates;
+use crate::text::escape_html;
 use minijinja::value::Serde;
 use minijinja::Value;
 use serde::Serialize;

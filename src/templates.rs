@@ -114,10 +114,9 @@ impl Templates {
                 && value.kind() == minijinja::value::ValueKind::String
             {
                 let s = value.as_str().unwrap_or_default();
-                out.write_str(&crate::content::text::escape_html(s))
-                    .map_err(|e| {
-                        minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string())
-                    })
+                out.write_str(&crate::text::escape_html(s)).map_err(|e| {
+                    minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string())
+                })
             } else {
                 minijinja::escape_formatter(out, state, value)
             }
@@ -139,7 +138,7 @@ impl Templates {
                 problems: Problems(vec![Problem::new(
                     &self.path("labels.toml"),
                     e.span()
-                        .map(|s| crate::config::line_of(self.source("labels.toml"), s.start)),
+                        .map(|s| crate::text::line_of(self.source("labels.toml"), s.start)),
                     "",
                     e.message().to_owned(),
                 )]),

@@ -107,7 +107,7 @@ impl Hub {
             .limit(4096)
             .read_to_string()
             .unwrap_or_default();
-        let body = crate::content::text::plain(&body);
+        let body = crate::text::plain(&body);
         let said: String = body.chars().take(200).collect();
         let what = if said.is_empty() {
             format!("the hub answered {status}")

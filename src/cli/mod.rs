@@ -182,7 +182,7 @@ pub fn error_chain(err: &anyhow::Error) -> String {
     out
 }
 
-/// PRODUCT.md's exit codes.
+/// The exit codes: 0 success, 1 bad config, content or output, 2 bad usage, 3 a remote peer failed.
 pub fn exit_code(err: &anyhow::Error) -> u8 {
     err.chain()
         .find_map(|c| c.downcast_ref::<crate::Error>())

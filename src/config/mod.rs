@@ -1,20 +1,27 @@
 //! Configuration: `feed.toml` read in two stages.
 //!
 //! Stage one ([`raw`]) is the serde shape of the file, with unknown keys
-//! refused. Stage two ([`Config::from_raw`]) checks values and resolves
-//! defaults and paths into a typed `Config` that the rest of matinale
-//! trusts without re-checking. Every problem of both stages is reported as
-//! `feed.toml:LINE: table.key: message`, all of them in one run.
+//! refused. Stage two ([`Config::from_raw`], one function per table in
+//! `validate`) checks values and resolves defaults and paths into a typed
+//! `Config` that the rest of matinale trusts without re-checking. Every
+//! problem of both stages is reported as `feed.toml:LINE: table.key:
+//! message` (`locate` finds the line), all of them in one run.
+//!
+//! Of the rest of the crate, configuration uses only [`crate::error`] (the
+//! problem report) and [`crate::text`]: every other module may depend on it.
 
+mod locate;
 pub mod raw;
+mod validate;
 
 use crate::error::{Error, Problem, Problems};
 use crate::layout::Layout;
+use crate::text::line_of;
 use chrono_tz::Tz;
 use raw::RawConfig;
-use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
 use url::Url;
+use validate::Validator;
 
 /// The validated configuration of one site.
 #[derive(Debug, Clone)]
@@ -191,383 +198,29 @@ impl Config {
     pub fn parse(src: &str, path: &Path) -> Result<Config, Problems> {
         let raw: RawConfig = toml::from_str(src).map_err(|e| {
             let line = e.span().map(|s| line_of(src, s.start));
-            let field = toml_error_field(src, line, e.message());
+            let field = locate::toml_error_field(src, line, e.message());
             Problems(vec![Problem::new(path, line, field, e.message().trim())])
         })?;
         Config::from_raw(raw, src, path)
     }
 
-    /// Stage two: every value checked, defaults applied, paths resolved.
+    /// Stage two: every value checked, defaults applied, paths resolved,
+    /// one table after the other.
     pub fn from_raw(raw: RawConfig, src: &str, path: &Path) -> Result<Config, Problems> {
-        let mut v = Validator {
-            src,
-            path,
-            problems: Vec::new(),
-        };
+        let mut v = Validator::new(src, path);
         let root = match path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             // `feed.toml` in the current folder: keep paths relative, as
             // the user wrote them, for readable messages.
             _ => PathBuf::new(),
         };
-
-        let s = raw.site;
-        let title = crate::content::text::plain(&s.title).into_owned();
-        if title.is_empty() {
-            v.err("site", None, "title", "must not be empty");
-        }
-        let site_url = v.http_url("site", None, "url", &s.url);
-        let language = s.language.unwrap_or_else(|| "en".to_owned());
-        if !is_language_tag(&language) {
-            v.err(
-                "site",
-                None,
-                "language",
-                format!("`{language}` is not a language tag; expected e.g. \"fr-FR\" or \"en\""),
-            );
-        }
-        let tz_name = s.timezone.unwrap_or_else(|| "UTC".to_owned());
-        let timezone = match tz_name.parse::<Tz>() {
-            Ok(tz) => tz,
-            Err(_) => {
-                v.err(
-                    "site",
-                    None,
-                    "timezone",
-                    format!("unknown time zone `{tz_name}`; expected an IANA name such as \"Europe/Paris\""),
-                );
-                Tz::UTC
-            }
-        };
-        let logo = v.optional_url("site", "logo", s.logo.as_deref());
-        let icon = v.optional_url("site", "icon", s.icon.as_deref());
-        let subscribe_path = s.subscribe_path.unwrap_or_else(|| "abonnement/".to_owned());
-        if !is_safe_relative(&subscribe_path) {
-            v.err(
-                "site",
-                None,
-                "subscribe_path",
-                format!("`{subscribe_path}` must be a relative path inside the output folder, e.g. \"abonnement/\""),
-            );
-        }
-        let subscribe_path = format!("{}/", subscribe_path.trim_matches('/'));
-        // Those folders hold the category feeds, the newsletter archive and
-        // the partials: the page must not land on top of them.
-        let top = subscribe_path.split('/').next().unwrap_or("");
-        if Layout::reserved_folders().contains(&top) {
-            v.err(
-                "site",
-                None,
-                "subscribe_path",
-                format!("`{top}/` is where matinale writes other files; choose another folder, e.g. \"abonnement/\""),
-            );
-        }
-
-        let c = raw.content;
-        let source = match c.source.as_deref().unwrap_or("markdown") {
-            "markdown" => SourceKind::Markdown,
-            "jsonl" => SourceKind::Jsonl,
-            "feed" => SourceKind::Feed,
-            other => {
-                v.err(
-                    "content",
-                    None,
-                    "source",
-                    format!(
-                        "unknown source `{other}`; expected \"markdown\", \"jsonl\" or \"feed\""
-                    ),
-                );
-                SourceKind::Markdown
-            }
-        };
-        let on_invalid = match c.on_invalid.as_deref().unwrap_or("fail") {
-            "fail" => OnInvalid::Fail,
-            "skip" => OnInvalid::Skip,
-            other => {
-                v.err(
-                    "content",
-                    None,
-                    "on_invalid",
-                    format!("unknown value `{other}`; expected \"fail\" or \"skip\""),
-                );
-                OnInvalid::Fail
-            }
-        };
-        let timeout_s = c.timeout_s.unwrap_or(20);
-        if timeout_s == 0 {
-            v.err("content", None, "timeout_s", "must be at least 1 (seconds)");
-        }
-        let raw_path = c.path.unwrap_or_else(|| "content".to_owned());
-        let remote = if raw_path.starts_with("http://") || raw_path.starts_with("https://") {
-            if source == SourceKind::Feed {
-                v.http_url("content", None, "path", &raw_path)
-            } else {
-                v.err(
-                    "content",
-                    None,
-                    "path",
-                    "a URL is only read with source = \"feed\"; the other sources are local files",
-                );
-                None
-            }
-        } else {
-            None
-        };
-        let content = Content {
-            source,
-            path: match &remote {
-                Some(u) => PathBuf::from(u.as_str()),
-                None => root.join(raw_path),
-            },
-            on_invalid,
-            timeout_s,
-            remote,
-        };
-
-        let f = raw.feeds;
-        let base_url = match f.base_url.as_deref() {
-            Some(u) => v.http_url("feeds", None, "base_url", u),
-            None => site_url.clone(),
-        }
-        .map(|mut u| {
-            if !u.path().ends_with('/') {
-                let p = format!("{}/", u.path());
-                u.set_path(&p);
-            }
-            u
-        });
-        let websub_hub = v.optional_url("feeds", "websub_hub", f.websub_hub.as_deref());
-        let websub_timeout_s = f.websub_timeout_s.unwrap_or(10);
-        if websub_timeout_s == 0 {
-            v.err(
-                "feeds",
-                None,
-                "websub_timeout_s",
-                "must be at least 1 (seconds)",
-            );
-        }
-
-        let mut ctas = Vec::new();
-        let mut ids = BTreeSet::new();
-        for (i, c) in raw.cta.into_iter().enumerate() {
-            let id_ok = !c.id.is_empty()
-                && c.id
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-            if !id_ok {
-                v.err(
-                    "cta",
-                    Some(i),
-                    "id",
-                    format!(
-                        "`{}` must be made of ASCII letters, digits, `_` or `-`",
-                        c.id
-                    ),
-                );
-            } else if !ids.insert(c.id.clone()) {
-                v.err(
-                    "cta",
-                    Some(i),
-                    "id",
-                    format!("`{}` is used by an earlier [[cta]]", c.id),
-                );
-            }
-            let text = crate::content::text::plain(&c.text).into_owned();
-            if text.is_empty() {
-                v.err("cta", Some(i), "text", "must not be empty");
-            }
-            let label = c
-                .label
-                .map(|l| crate::content::text::plain(&l).into_owned())
-                .filter(|l| !l.is_empty());
-            if let Some(url) = v.http_url("cta", Some(i), "url", &c.url) {
-                ctas.push(Cta {
-                    id: c.id,
-                    text,
-                    label,
-                    url,
-                });
-            }
-        }
-
-        let n = raw.newsletter;
-        let domain = site_url
-            .as_ref()
-            .and_then(|u| u.host_str())
-            .unwrap_or("localhost")
-            .to_owned();
-        let send_time_text = n.send_time.unwrap_or_else(|| "07:00".to_owned());
-        let send_time =
-            chrono::NaiveTime::parse_from_str(&send_time_text, "%H:%M").unwrap_or_else(|_| {
-                v.err(
-                    "newsletter",
-                    None,
-                    "send_time",
-                    format!("`{send_time_text}` is not a time; expected HH:MM such as \"07:00\""),
-                );
-                chrono::NaiveTime::MIN
-            });
-        let from_text = n.from.unwrap_or_else(|| {
-            format!(
-                "{} <newsletter@{domain}>",
-                title.replace(['<', '>', '"'], "")
-            )
-        });
-        let from = from_text.parse::<lettre::message::Mailbox>().unwrap_or_else(|e| {
-            v.err("newsletter", None, "from", format!("`{from_text}` is not an address ({e}); expected e.g. \"Site <newsletter@example.com>\""));
-            lettre::message::Mailbox::new(None, lettre::Address::new("newsletter", "localhost").expect("valid"))
-        });
-        let reply_to = match n.reply_to.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(r) => r
-                .parse::<lettre::message::Mailbox>()
-                .map_err(|e| {
-                    v.err(
-                        "newsletter",
-                        None,
-                        "reply_to",
-                        format!("`{r}` is not an address ({e})"),
-                    );
-                })
-                .ok(),
-        };
-        let unsubscribe_mailto = match n.unsubscribe_mailto.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(a) => a
-                .parse::<lettre::Address>()
-                .map_err(|e| {
-                    v.err(
-                        "newsletter",
-                        None,
-                        "unsubscribe_mailto",
-                        format!("`{a}` is not an address ({e})"),
-                    );
-                })
-                .ok(),
-        };
-        let unsubscribe_url = n.unsubscribe_url.unwrap_or_else(|| {
-            format!(
-                "{}newsletter/?unsubscribe={{{{ token }}}}",
-                site_url.as_ref().map_or("", |u| u.as_str())
-            )
-        });
-        if !unsubscribe_url.contains("token") {
-            v.err(
-                "newsletter",
-                None,
-                "unsubscribe_url",
-                "must contain `{{ token }}`, where each subscriber's token goes",
-            );
-        }
-        let max_articles = n.max_articles.unwrap_or(12);
-        if max_articles == 0 {
-            v.err("newsletter", None, "max_articles", "must be at least 1");
-        }
-        let newsletter = Newsletter {
-            name: n
-                .name
-                .map(|s| crate::content::text::plain(&s).into_owned())
-                .unwrap_or_else(|| title.clone()),
-            send_time,
-            lookback_days: n.lookback_days.unwrap_or(7).max(1),
-            from,
-            reply_to,
-            subject: n
-                .subject
-                .unwrap_or_else(|| "{{ name }} : {{ top.title }}".to_owned()),
-            max_articles,
-            category_order: n.category_order.unwrap_or_default(),
-            token_placeholder: n
-                .token_placeholder
-                .unwrap_or_else(|| "*|UNSUB_TOKEN|*".to_owned()),
-            unsubscribe_url,
-            unsubscribe_mailto,
-            list_id: n.list_id.unwrap_or_else(|| format!("newsletter.{domain}")),
-            postal_address: n.postal_address.unwrap_or_default(),
-            utm: n.utm.unwrap_or_default(),
-            output_dir: root.join(n.output_dir.unwrap_or_else(|| "out/newsletter".to_owned())),
-        };
-
-        let m = raw.smtp;
-        let security = match m.security.as_deref().unwrap_or("starttls") {
-            "tls" => Security::Tls,
-            "starttls" => Security::StartTls,
-            "none" => Security::None,
-            other => {
-                v.err(
-                    "smtp",
-                    None,
-                    "security",
-                    format!("unknown value `{other}`; expected \"tls\", \"starttls\" or \"none\""),
-                );
-                Security::StartTls
-            }
-        };
-        let host = m
-            .host
-            .map(|h| h.trim().to_owned())
-            .filter(|h| !h.is_empty());
-        let allow_plaintext = m.allow_plaintext.unwrap_or(false);
-        if let Some(h) = &host {
-            let loopback = h == "localhost"
-                || h.parse::<std::net::IpAddr>()
-                    .is_ok_and(|ip| ip.is_loopback());
-            if security == Security::None && !loopback && !allow_plaintext {
-                v.err("smtp", None, "security", format!("\"none\" would send the message and password in clear text to {h}; use \"starttls\" or \"tls\", or set allow_plaintext = true if you really mean it"));
-            }
-        }
-        let smtp = Smtp {
-            port: m.port.unwrap_or(match security {
-                Security::Tls => 465,
-                Security::StartTls => 587,
-                Security::None => 25,
-            }),
-            host,
-            security,
-            username: m
-                .username
-                .map(|u| u.trim().to_owned())
-                .filter(|u| !u.is_empty()),
-            password_env: m
-                .password_env
-                .unwrap_or_else(|| "MATINALE_SMTP_PASSWORD".to_owned()),
-            timeout_s: m.timeout_s.unwrap_or(30).max(1),
-            ca_file: m
-                .ca_file
-                .filter(|c| !c.trim().is_empty())
-                .map(|c| root.join(c)),
-            allow_plaintext,
-        };
-
-        if !v.problems.is_empty() {
-            return Err(Problems(v.problems).sorted());
-        }
-        let (Some(url), Some(base_url)) = (site_url, base_url) else {
-            unreachable!("a missing URL was reported as a problem")
-        };
-        let site = Site {
-            title,
-            url,
-            description: crate::content::text::plain(s.description.as_deref().unwrap_or(""))
-                .into_owned(),
-            language,
-            timezone,
-            logo,
-            icon,
-            subscribe_path,
-        };
-        let feeds = Feeds {
-            output_dir: root.join(f.output_dir.unwrap_or_else(|| "public".to_owned())),
-            base_url,
-            max_items: match f.max_items.unwrap_or(50) {
-                0 => None,
-                n => Some(n),
-            },
-            full_content: f.full_content.unwrap_or(true),
-            per_category: f.per_category.unwrap_or(true),
-            websub_hub,
-            websub_timeout_s,
-        };
+        let site = validate::site(raw.site, &mut v);
+        let content = validate::content(raw.content, &root, &mut v);
+        let feeds = validate::feeds(raw.feeds, &site, &root, &mut v);
+        let ctas = validate::ctas(raw.cta, &mut v);
+        let newsletter = validate::newsletter(raw.newsletter, &site, &root, &mut v);
+        let smtp = validate::smtp(raw.smtp, &root, &mut v);
+        v.finish()?;
         let layout = Layout::new(
             &root,
             &feeds.output_dir,
@@ -587,128 +240,6 @@ impl Config {
             root,
         })
     }
-}
-
-struct Validator<'a> {
-    src: &'a str,
-    path: &'a Path,
-    problems: Vec<Problem>,
-}
-
-impl Validator<'_> {
-    fn err(&mut self, table: &str, index: Option<usize>, key: &str, msg: impl Into<String>) {
-        let line = key_line(self.src, table, index, key);
-        let field = match index {
-            Some(i) => format!("{table}[{i}].{key}"),
-            None => format!("{table}.{key}"),
-        };
-        self.problems
-            .push(Problem::new(self.path, line, field, msg.into()));
-    }
-
-    fn http_url(&mut self, table: &str, index: Option<usize>, key: &str, s: &str) -> Option<Url> {
-        match Url::parse(s.trim()) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => Some(u),
-            Ok(_) | Err(_) => {
-                self.err(
-                    table,
-                    index,
-                    key,
-                    format!("`{s}` is not an absolute http(s) URL; expected e.g. \"https://www.example.com/\""),
-                );
-                None
-            }
-        }
-    }
-
-    fn optional_url(&mut self, table: &str, key: &str, s: Option<&str>) -> Option<Url> {
-        match s.map(str::trim) {
-            None | Some("") => None,
-            Some(s) => self.http_url(table, None, key, s),
-        }
-    }
-}
-
-/// 1-based line of a byte offset.
-pub(crate) fn line_of(src: &str, offset: usize) -> usize {
-    src.as_bytes()[..offset.min(src.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
-}
-
-/// The header (`site`, `cta`) of the table a line belongs to.
-fn table_at(src: &str, line: usize) -> Option<String> {
-    src.lines()
-        .take(line)
-        .filter_map(table_header)
-        .last()
-        .map(str::to_owned)
-}
-
-fn table_header(line: &str) -> Option<&str> {
-    let t = line.trim();
-    if !t.starts_with('[') {
-        return None;
-    }
-    let end = t.find(']')?;
-    Some(t[..end].trim_start_matches('[').trim())
-}
-
-/// Names the field a TOML parse error is about, as `table.key` when the
-/// message quotes the key (unknown or missing field).
-fn toml_error_field(src: &str, line: Option<usize>, message: &str) -> String {
-    let table = line.and_then(|l| table_at(src, l)).unwrap_or_default();
-    let key = ["unknown field `", "missing field `"]
-        .iter()
-        .find_map(|p| message.strip_prefix(p))
-        .and_then(|rest| rest.split('`').next());
-    match (table.is_empty(), key) {
-        (false, Some(k)) => format!("{table}.{k}"),
-        (true, Some(k)) => k.to_owned(),
-        (false, None) => table,
-        (true, None) => String::new(),
-    }
-}
-
-/// Line of `key = …` in `[table]` (or in the `index`-th `[[table]]`).
-fn key_line(src: &str, table: &str, index: Option<usize>, key: &str) -> Option<usize> {
-    let mut current: Option<&str> = None;
-    let mut seen = 0usize;
-    let mut in_target = false;
-    for (n, line) in src.lines().enumerate() {
-        if let Some(h) = table_header(line) {
-            current = Some(h);
-            in_target = h == table
-                && match index {
-                    Some(i) => {
-                        let hit = seen == i;
-                        seen += 1;
-                        hit
-                    }
-                    None => true,
-                };
-            continue;
-        }
-        if in_target && current.is_some() {
-            let t = line.trim_start();
-            if let Some(rest) = t.strip_prefix(key) {
-                if rest.trim_start().starts_with('=') {
-                    return Some(n + 1);
-                }
-            }
-        }
-    }
-    None
-}
-
-fn is_language_tag(s: &str) -> bool {
-    let mut parts = s.split('-');
-    let first = parts.next().unwrap_or("");
-    (2..=3).contains(&first.len())
-        && first.bytes().all(|b| b.is_ascii_alphabetic())
-        && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 /// A path that stays inside the folder it is joined to.
@@ -742,6 +273,22 @@ mod tests {
         assert!(
             text.starts_with("feed.toml:6: feeds.max_itemz: unknown field `max_itemz`"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn a_refused_site_url_still_lets_the_defaults_derived_from_the_site_be_checked() {
+        // The default sender is made of the title and, without a usable
+        // site URL, `localhost`: a title that breaks it is reported too.
+        let src = "[site]\ntitle = \"Le Fil, matin\"\nurl = \"nope\"\n";
+        let e = Config::parse(src, Path::new("f.toml")).unwrap_err();
+        let lines: Vec<String> = e.0.iter().map(|p| p.to_string()).collect();
+        assert_eq!(
+            lines,
+            vec![
+                "f.toml: newsletter.from: `Le Fil, matin <newsletter@localhost>` is not an address (Invalid input); expected e.g. \"Site <newsletter@example.com>\"",
+                "f.toml:3: site.url: `nope` is not an absolute http(s) URL; expected e.g. \"https://www.example.com/\"",
+            ]
         );
     }
 

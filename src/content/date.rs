@@ -3,7 +3,8 @@
 //! RFC 3339 with an offset is taken as is. A date-time without offset is a
 //! wall-clock time in the site's time zone: one that does not exist there
 //! (the hour skipped in spring) is an error, an ambiguous one (the hour
-//! repeated in autumn) is the earlier instant, as PRODUCT.md settles.
+//! repeated in autumn) is the earlier instant: the first time the clock
+//! showed it.
 
 use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;

@@ -14,8 +14,10 @@ use super::raw::{RawArticle, RawAuthor, RawComments, RawDate, RawImage, RawPerso
 use super::{check, Article, Body, Checked, Origin, Validator};
 use crate::content::ArticleSink;
 use crate::error::Problem;
+use crate::text::line_of;
 use chrono::{DateTime, Utc};
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
@@ -43,18 +45,30 @@ struct Extra {
     thumbnail: Option<FoundImage>,
 }
 
+thread_local! {
+    /// Whether this thread is inside [`parse`]'s guard.
+    static GUARDED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether the current thread is parsing a feed document under the guard
+/// that turns a panic of the XML parser into an error. A panic hook
+/// (the binary sets one) stays silent then: the panic is not a crash, and
+/// its message and backtrace would only bury the error that reports it.
+pub fn quiet_panic() -> bool {
+    GUARDED.with(Cell::get)
+}
+
 /// Parses a feed document. `base` resolves relative links (the feed's URL,
 /// or none for a file); an `xml:base` in the document wins.
 /// On error: the line (when the XML breaks at one) and what is wrong.
 pub fn parse(bytes: &[u8], base: Option<&Url>) -> Result<Vec<Record>, (Option<usize>, String)> {
     // feed-rs, through quick-xml, panics on some broken documents (a second
     // XML declaration inside an item, found by fuzzing): a hostile feed
-    // must be a clean error, not a crash. The panic hook is silenced
-    // meanwhile, or the default one would print a backtrace.
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
+    // must be a clean error, not a crash. The panic hook is the process's,
+    // not the library's to change: this thread's flag tells it to keep quiet.
+    let outer = GUARDED.with(|g| g.replace(true));
     let parsed = std::panic::catch_unwind(|| parse_unguarded(bytes, base));
-    std::panic::set_hook(hook);
+    GUARDED.with(|g| g.set(outer));
     parsed.unwrap_or_else(|panic| {
         let why = panic
             .downcast_ref::<&str>()
@@ -159,7 +173,7 @@ fn xml_error_line(bytes: &[u8]) -> Option<usize> {
             Ok(_) => buf.clear(),
             Err(_) => {
                 let at = usize::try_from(reader.error_position()).unwrap_or(0);
-                return Some(line_at(bytes, at));
+                return Some(line_of(bytes, at));
             }
         }
     }
@@ -192,7 +206,7 @@ fn record(
             body.lines()
                 .map(str::trim)
                 .filter(|l| !l.is_empty())
-                .map(|l| format!("<p>{}</p>", super::text::escape_html(l)))
+                .map(|l| format!("<p>{}</p>", crate::text::escape_html(l)))
                 .collect::<Vec<_>>()
                 .join("\n")
         } else {
@@ -305,9 +319,9 @@ fn text_of(t: &feed_rs::model::Text) -> String {
     } else if looks_escaped(s) {
         // A CMS that escapes twice (`Tom &amp;amp; Jerry`) means the text
         // `Tom & Jerry`, as feed readers show it.
-        super::text::plain(&super::text::decode_entities(s)).into_owned()
+        crate::text::plain(&crate::text::decode_entities(s)).into_owned()
     } else {
-        super::text::plain(s).into_owned()
+        crate::text::plain(s).into_owned()
     }
 }
 
@@ -489,7 +503,7 @@ fn attr(tag: &str, name: &str) -> Option<String> {
             q @ ('"' | '\'') => value[1..].split(q).next()?,
             _ => value.split([' ', '\t', '\n', '/']).next()?,
         };
-        return Some(super::text::decode_entities(raw.trim()));
+        return Some(crate::text::decode_entities(raw.trim()));
     }
     None
 }
@@ -570,7 +584,7 @@ fn scan_xml(bytes: &[u8]) -> Vec<Extra> {
                         item_depth = Some(depth);
                     }
                     items.push(Extra {
-                        line: line_at(bytes, at),
+                        line: line_of(bytes, at),
                         ..Extra::default()
                     });
                 } else if item_depth.is_some() {
@@ -603,14 +617,6 @@ fn scan_xml(bytes: &[u8]) -> Vec<Extra> {
         buf.clear();
     }
     items
-}
-
-fn line_at(bytes: &[u8], at: usize) -> usize {
-    bytes[..at.min(bytes.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
 }
 
 /// The memory's first line: which source it remembers. Another source's
@@ -856,5 +862,7 @@ mod tests {
             panic!("a broken document parsed");
         };
         assert!(message.starts_with("not a readable feed: "), "{message}");
+        // The guard is over: a panic from here on is a crash again.
+        assert!(!quiet_panic());
     }
 }

@@ -46,7 +46,7 @@ impl Cleaner {
 
     /// Cleans `html`, resolving relative URLs against `base`.
     pub fn clean(&self, html: &str, base: &Url) -> String {
-        let html = super::text::strip_xml_illegal(html);
+        let html = crate::text::strip_xml_illegal(html);
         BASE.with(|b| *b.borrow_mut() = Some(base.clone()));
         let out = self.builder.clean(&html).to_string();
         BASE.with(|b| *b.borrow_mut() = None);
@@ -125,7 +125,7 @@ fn html_to_text(fragment: &str) -> String {
         .replace("&nbsp;", "\u{a0}")
         .replace("&quot;", "\"")
         .replace("&amp;", "&");
-    let text = super::text::plain(&text).into_owned();
+    let text = crate::text::plain(&text).into_owned();
     // Tags between words were replaced by a space; none belongs before
     // closing punctuation.
     text.replace(" .", ".").replace(" ,", ",")

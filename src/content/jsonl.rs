@@ -1,5 +1,5 @@
-//! The JSON Lines source: one article per line, as a CMS export writes
-//! (the format of `shared/bench/gen_corpus.py`).
+//! The JSON Lines source: one article per line, as a CMS export writes it,
+//! each line a JSON object with the fields of [`RawArticle`].
 //!
 //! The file is read in blocks of whole lines. Checking a record (parsing,
 //! dates, URLs, text) needs no other record, so blocks are checked on every

@@ -6,8 +6,8 @@
 
 use super::raw::RawArticle;
 use super::{check, ArticleSink, Body, Origin, Validator};
-use crate::config::line_of;
 use crate::error::Error;
+use crate::text::line_of;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -28,10 +28,7 @@ pub fn load(dir: &Path, v: &mut Validator, sink: &mut dyn ArticleSink) -> Result
         let src = match String::from_utf8(src) {
             Ok(s) => s,
             Err(e) => {
-                let line = line_of(
-                    &String::from_utf8_lossy(e.as_bytes()),
-                    e.utf8_error().valid_up_to(),
-                );
+                let line = line_of(e.as_bytes(), e.utf8_error().valid_up_to());
                 v.problem(
                     &Origin { path, line },
                     "",

@@ -13,13 +13,18 @@ pub mod html;
 pub mod jsonl;
 pub mod markdown;
 pub mod raw;
-pub mod text;
+
+// The text helpers' public path before they moved up to the crate's
+// `text` module (config uses them too): code that names
+// `matinale::content::text` still compiles.
+pub use crate::text;
 
 use crate::config::{Config, SourceKind};
 use crate::error::{Error, Problem};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use raw::{RawArticle, RawAuthor};
+use raw::{RawArticle, RawAuthor, RawComments, RawDate, RawImage};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -103,7 +108,7 @@ impl Prepared {
                     Body::Html(h) => std::borrow::Cow::Borrowed(h.as_str()),
                     Body::Markdown(md) => std::borrow::Cow::Owned(html::markdown_to_html(md)),
                 };
-                let removed = text::count_xml_illegal(&raw);
+                let removed = crate::text::count_xml_illegal(&raw);
                 let warning = (removed > 0).then(|| {
                     Problem::new(
                         &article.origin.path,
@@ -453,157 +458,51 @@ pub fn check<C>(
     if raw.draft == Some(true) {
         return Checked::Draft;
     }
-    let mut problems: Vec<(&'static str, String)> = Vec::new();
-    let mut removed: Vec<&'static str> = Vec::new();
-    let mut plain = |field: &'static str, s: &str| -> String {
-        if text::count_xml_illegal(s) > 0 && !removed.contains(&field) {
-            removed.push(field);
-        }
-        text::plain(s).into_owned()
-    };
-
+    let mut f = Findings::default();
     let title = raw
         .title
         .as_deref()
-        .map(|t| plain("title", t))
+        .map(|t| f.plain("title", t))
         .unwrap_or_default();
     if title.is_empty() {
-        problems.push((
-            "title",
-            "missing or empty; expected the article's title".into(),
-        ));
+        f.problem("title", "missing or empty; expected the article's title");
     }
-    let url = match raw.url.as_deref() {
-        None => {
-            problems.push((
-                "url",
-                "missing; expected the absolute http(s) URL of the article page".into(),
-            ));
-            None
-        }
-        Some(u) => match Url::parse(u.trim()) {
-            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => {
-                Some(url)
-            }
-            _ => {
-                problems.push(("url", format!("`{u}` is not an absolute http(s) URL")));
-                None
-            }
-        },
-    };
+    let url = article_url(raw.url.as_deref(), &mut f);
     let published = match &raw.published {
         None => {
-            problems.push((
+            f.problem(
                 "published",
-                "missing; expected an RFC 3339 date-time such as \"2026-11-26T07:00:00+01:00\""
-                    .into(),
-            ));
+                "missing; expected an RFC 3339 date-time such as \"2026-11-26T07:00:00+01:00\"",
+            );
             None
         }
-        Some(d) => date::parse(&d.0, tz)
-            .map_err(|e| problems.push(("published", e)))
-            .ok(),
+        Some(d) => f.date("published", d, tz),
     };
-    let updated = match &raw.updated {
-        None => None,
-        Some(d) => date::parse(&d.0, tz)
-            .map_err(|e| problems.push(("updated", e)))
-            .ok(),
-    };
+    let updated = raw.updated.as_ref().and_then(|d| f.date("updated", d, tz));
     let summary = raw
         .summary
         .as_deref()
-        .map(|s| plain("summary", s))
+        .map(|s| f.plain("summary", s))
         .filter(|s| !s.is_empty());
     if summary.is_none() && !has_body {
-        problems.push((
+        f.problem(
             "summary",
-            "missing, and there is no body to take the first paragraph from".into(),
-        ));
+            "missing, and there is no body to take the first paragraph from",
+        );
     }
-    let mut authors = Vec::new();
-    for a in raw.authors.unwrap_or_default() {
-        let (name, email, author_url) = match a {
-            RawAuthor::Name(n) => (n, None, None),
-            RawAuthor::Full(p) => (p.name, p.email, p.url),
-        };
-        let name = plain("authors", &name);
-        if name.is_empty() {
-            problems.push(("authors", "an author has an empty name".into()));
-            continue;
-        }
-        let email = email.map(|e| e.trim().to_owned()).filter(|e| !e.is_empty());
-        if let Some(e) = &email {
-            if !is_plausible_email(e) {
-                problems.push(("authors", format!("`{e}` is not an email address")));
-            }
-        }
-        let author_url = author_url.and_then(|u| match absolute(url.as_ref(), &u) {
-            Some(u) => Some(u),
-            None => {
-                problems.push(("authors", format!("`{u}` is not an http(s) URL")));
-                None
-            }
-        });
-        authors.push(Author {
-            name,
-            email,
-            url: author_url,
-        });
-    }
-    let mut categories: Vec<String> = Vec::new();
-    for c in raw.categories.unwrap_or_default() {
-        let c = plain("categories", &c);
-        if !c.is_empty() && !categories.contains(&c) {
-            categories.push(c);
-        }
-    }
-    let image = raw.image.and_then(|i| {
-        let Some(img_url) = absolute(url.as_ref(), &i.url) else {
-            problems.push(("image", format!("`{}` is not an http(s) URL", i.url)));
-            return None;
-        };
-        let mime_type = i
-            .mime_type
-            .map(|t| t.trim().to_ascii_lowercase())
-            .filter(|t| !t.is_empty())
-            .or_else(|| mime_from_path(img_url.path()).map(str::to_owned));
-        Some(Image {
-            alt: plain("image", &i.alt),
-            url: img_url,
-            width: i.width,
-            height: i.height,
-            mime_type,
-            length: i.length,
-        })
-    });
-    let comments = raw.comments.and_then(|c| {
-        let curl = match c.url {
-            None => None,
-            Some(u) => match absolute(url.as_ref(), &u) {
-                Some(u) => Some(u),
-                None => {
-                    problems.push(("comments", format!("`{u}` is not an http(s) URL")));
-                    return None;
-                }
-            },
-        };
-        Some(Comments {
-            count: c.count,
-            url: curl,
-        })
-    });
-    let id = match raw.id.as_deref().map(str::trim) {
-        Some("") => {
-            problems.push(("id", "empty; leave it out to use the URL".into()));
-            None
-        }
-        Some(id) => Some(plain("id", id)),
-        None => url.as_ref().map(|u| u.to_string()),
-    };
+    let authors = article_authors(raw.authors.unwrap_or_default(), url.as_ref(), &mut f);
+    let categories = article_categories(raw.categories.unwrap_or_default(), &mut f);
+    let image = raw
+        .image
+        .and_then(|i| article_image(i, url.as_ref(), &mut f));
+    let comments = raw
+        .comments
+        .and_then(|c| article_comments(c, url.as_ref(), &mut f));
+    let id = article_id(raw.id.as_deref(), url.as_ref(), &mut f);
 
     let at = |field: &str| Some(field_line(field).unwrap_or(origin.line));
-    let warnings: Vec<Problem> = removed
+    let warnings: Vec<Problem> = f
+        .removed
         .into_iter()
         .map(|field| {
             Problem::new(
@@ -614,10 +513,11 @@ pub fn check<C>(
             )
         })
         .collect();
-    let (Some(url), Some(published), Some(id), true) = (url, published, id, problems.is_empty())
+    let (Some(url), Some(published), Some(id), true) = (url, published, id, f.problems.is_empty())
     else {
         return Checked::Invalid {
-            problems: problems
+            problems: f
+                .problems
                 .into_iter()
                 .map(|(field, msg)| Problem::new(&origin.path, at(field), field, msg))
                 .collect(),
@@ -644,6 +544,154 @@ pub fn check<C>(
         id_line: field_line("id")
             .or_else(|| field_line("url"))
             .unwrap_or(origin.line),
+    }
+}
+
+/// What [`check`] found in one record so far: the problems, by field, and
+/// the fields that lost characters XML 1.0 forbids (a warning each), in
+/// the order found.
+#[derive(Default)]
+struct Findings {
+    problems: Vec<(&'static str, String)>,
+    removed: Vec<&'static str>,
+}
+
+impl Findings {
+    fn problem(&mut self, field: &'static str, message: impl Into<String>) {
+        self.problems.push((field, message.into()));
+    }
+
+    /// `s` as plain text; notes when `field` lost characters.
+    fn plain(&mut self, field: &'static str, s: &str) -> String {
+        if crate::text::count_xml_illegal(s) > 0 && !self.removed.contains(&field) {
+            self.removed.push(field);
+        }
+        crate::text::plain(s).into_owned()
+    }
+
+    fn date(&mut self, field: &'static str, d: &RawDate<'_>, tz: Tz) -> Option<DateTime<Utc>> {
+        date::parse(&d.0, tz)
+            .map_err(|e| self.problem(field, e))
+            .ok()
+    }
+}
+
+/// The article's own URL: required, absolute, http(s).
+fn article_url(raw: Option<&str>, f: &mut Findings) -> Option<Url> {
+    let Some(u) = raw else {
+        f.problem(
+            "url",
+            "missing; expected the absolute http(s) URL of the article page",
+        );
+        return None;
+    };
+    match Url::parse(u.trim()) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => {
+            Some(url)
+        }
+        _ => {
+            f.problem("url", format!("`{u}` is not an absolute http(s) URL"));
+            None
+        }
+    }
+}
+
+/// The authors with a name; their links resolved against the article's URL.
+fn article_authors(raw: Vec<RawAuthor<'_>>, base: Option<&Url>, f: &mut Findings) -> Vec<Author> {
+    let mut authors = Vec::new();
+    for a in raw {
+        let (name, email, author_url) = match a {
+            RawAuthor::Name(n) => (n, None, None),
+            RawAuthor::Full(p) => (p.name, p.email, p.url),
+        };
+        let name = f.plain("authors", &name);
+        if name.is_empty() {
+            f.problem("authors", "an author has an empty name");
+            continue;
+        }
+        let email = email.map(|e| e.trim().to_owned()).filter(|e| !e.is_empty());
+        if let Some(e) = &email {
+            if !is_plausible_email(e) {
+                f.problem("authors", format!("`{e}` is not an email address"));
+            }
+        }
+        let author_url = author_url.and_then(|u| match absolute(base, &u) {
+            Some(u) => Some(u),
+            None => {
+                f.problem("authors", format!("`{u}` is not an http(s) URL"));
+                None
+            }
+        });
+        authors.push(Author {
+            name,
+            email,
+            url: author_url,
+        });
+    }
+    authors
+}
+
+/// The categories as plain text, each once, in the source's order.
+fn article_categories(raw: Vec<Cow<'_, str>>, f: &mut Findings) -> Vec<String> {
+    let mut categories: Vec<String> = Vec::new();
+    for c in raw {
+        let c = f.plain("categories", &c);
+        if !c.is_empty() && !categories.contains(&c) {
+            categories.push(c);
+        }
+    }
+    categories
+}
+
+/// The image, resolved against the article's URL; its type guessed from
+/// the file name when the source gives none.
+fn article_image(i: RawImage<'_>, base: Option<&Url>, f: &mut Findings) -> Option<Image> {
+    let Some(img_url) = absolute(base, &i.url) else {
+        f.problem("image", format!("`{}` is not an http(s) URL", i.url));
+        return None;
+    };
+    let mime_type = i
+        .mime_type
+        .map(|t| t.trim().to_ascii_lowercase())
+        .filter(|t| !t.is_empty())
+        .or_else(|| mime_from_path(img_url.path()).map(str::to_owned));
+    Some(Image {
+        alt: f.plain("image", &i.alt),
+        url: img_url,
+        width: i.width,
+        height: i.height,
+        mime_type,
+        length: i.length,
+    })
+}
+
+/// The comment count, and its page resolved against the article's URL.
+fn article_comments(c: RawComments<'_>, base: Option<&Url>, f: &mut Findings) -> Option<Comments> {
+    let url = match c.url {
+        None => None,
+        Some(u) => match absolute(base, &u) {
+            Some(u) => Some(u),
+            None => {
+                f.problem("comments", format!("`{u}` is not an http(s) URL"));
+                return None;
+            }
+        },
+    };
+    Some(Comments {
+        count: c.count,
+        url,
+    })
+}
+
+/// The id as given, else the article's URL.
+fn article_id(raw: Option<&str>, url: Option<&Url>, f: &mut Findings) -> Option<String> {
+    match raw.map(str::trim) {
+        Some("") => {
+            f.problem("id", "empty; leave it out to use the URL");
+            None
+        }
+        Some(id) => Some(f.plain("id", id)),
+        None => url.map(|u| u.to_string()),
     }
 }
 

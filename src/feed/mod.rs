@@ -15,9 +15,9 @@ pub mod slug;
 
 use crate::config::{Config, Cta};
 use crate::content::html::Cleaner;
-use crate::content::text::escape_html;
 use crate::content::{Article, Prepared};
 use crate::error::Problem;
+use crate::text::escape_html;
 use chrono::{DateTime, Utc};
 use select::FeedSelection;
 use std::collections::BTreeMap;

@@ -9,6 +9,7 @@ use super::Layout;
 use crate::config::Config;
 use crate::content::Article;
 use crate::error::{Error, Problem, Problems};
+use crate::stable_hash::fnv1a64;
 use crate::templates::Templates;
 use chrono::{DateTime, NaiveDate, Utc};
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
@@ -147,12 +148,6 @@ fn newsletter_page(config: &Config) -> String {
         })
 }
 
-fn fnv1a64(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
-
 /// Renders the edition of `date` for `to`.
 pub fn render(
     config: &Config,
@@ -235,7 +230,7 @@ fn render_once(
             },
         )
         .map_err(|e| templates.invalid("feed.toml [newsletter] subject", &e))?;
-    subject = crate::content::text::plain(&subject).into_owned();
+    subject = crate::text::plain(&subject).into_owned();
     if let Recipient::Test(_) = to {
         subject = format!("[TEST] {subject}");
     }

@@ -246,6 +246,29 @@ fn a_document_that_is_not_a_feed_is_exit_1_with_its_line() {
     assert!(!site.path("public").exists());
 }
 
+#[test]
+fn a_document_that_makes_the_xml_parser_panic_is_exit_1_without_a_panic_message() {
+    // A second XML declaration inside an item (found by fuzzing) makes the
+    // parser under feed-rs panic: the library catches it, and the binary's
+    // panic hook keeps quiet about a panic that is reported as an error.
+    let site = site("broken.xml");
+    site.write(
+        "feeds/broken.xml",
+        "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<rss version=\"2.0\"><channel><title>t</title>\n\
+         <item><title>a</title><description>x<?xml version=\"1.0\" encoding=\"utf-8\"?></description></item>\n\
+         </channel></rss>",
+    );
+    let run = site.run_now(&["build"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stderr,
+        "error: 1 problem found:\nfeeds/broken.xml: not a readable feed: the XML parser gave up on it \
+         (set_encoding() called after prefix buffer was drained; encoding can only be changed while the prefix is still active)\n"
+    );
+    assert_eq!(run.stdout, "");
+    assert!(!site.path("public").exists());
+}
+
 /// The WordPress fixture with only the given items (by their <item> rank).
 fn wordpress_with(items: &[usize]) -> String {
     let text = std::fs::read_to_string(

@@ -46,7 +46,7 @@ JSONFEED_VERSION = "https://jsonfeed.org/version/1.1"
 MISSING = "<missing>"
 
 # --------------------------------------------------------------------------
-# Plain-text normalisation, as PRODUCT.md says outputs are normalised:
+# Plain-text normalisation, as matinale applies it to every output:
 # characters XML 1.0 forbids are dropped, runs of whitespace (CR/LF
 # included) become one space, ends trimmed. No-break spaces are text, not
 # layout (French typography puts them before ":" and inside « »): kept.
@@ -75,8 +75,10 @@ def is_absolute_uri(s):
 
 
 def slugify(name):
-    """The category slug PRODUCT.md describes, when the name transliterates
-    to something (else None: matinale uses a hash we do not predict)."""
+    """The category slug matinale makes (the name transliterated to ASCII,
+    lowercase letters and digits, other runs as one hyphen), when the name
+    transliterates to something (else None: matinale uses a hash we do not
+    predict)."""
     extra = {"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss", "ø": "o",
              "Ø": "o", "đ": "d", "Đ": "d", "ł": "l", "Ł": "l", "þ": "th", "ð": "d"}
     s = "".join(extra.get(c, c) for c in name)

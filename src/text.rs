@@ -1,10 +1,14 @@
-//! Plain text as every output format needs it.
+//! Text as every input and output needs it: plain-text cleaning, the
+//! characters XML 1.0 allows, HTML escaping, character references, and
+//! the line of a byte offset in a source (for messages).
 //!
 //! Titles, summaries and names are plain text: characters that XML 1.0
 //! forbids are dropped (neither `rss` nor `atom_syndication` does it, and one
 //! such character makes the whole feed unreadable), and runs of whitespace,
 //! CR/LF included, become one space. No-break spaces are kept: French
 //! typography puts them before `:` `?` `!` and inside « ».
+//!
+//! Nothing here knows about the config or the article model: both use it.
 
 use std::borrow::Cow;
 
@@ -160,6 +164,17 @@ pub fn decode_entities(s: &str) -> String {
     out
 }
 
+/// 1-based line of a byte offset in a source (a file read as text or as
+/// bytes); an offset past the end is the last line.
+pub fn line_of(src: impl AsRef<[u8]>, offset: usize) -> usize {
+    let bytes = src.as_ref();
+    bytes[..offset.min(bytes.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,6 +210,17 @@ mod tests {
         for s in ["", "a\tb\r\n", "é ’ 🟣 \u{FFFD} \u{EFFF}"] {
             assert!(!has_xml_illegal(s), "{s:?}");
         }
+    }
+
+    #[test]
+    fn lines_are_counted_from_one_up_to_the_offset() {
+        let src = "a\nbc\n\nd";
+        assert_eq!(line_of(src, 0), 1);
+        assert_eq!(line_of(src, 1), 1);
+        assert_eq!(line_of(src, 2), 2);
+        assert_eq!(line_of(src.as_bytes(), 6), 4);
+        assert_eq!(line_of(src, 1000), 4);
+        assert_eq!(line_of("", 3), 1);
     }
 
     #[test]

@@ -1,0 +1,462 @@
+//! Stage two of configuration: each table of the [`raw`](super::raw) file
+//! checked into its typed table, defaults applied and paths resolved.
+//!
+//! One function per table, each given its raw table and the [`Validator`]
+//! that collects problems with their lines. A refused value is reported and
+//! stands in as its default meanwhile, so that the rest of the table, and
+//! the tables that derive defaults from it, are still checked: one run
+//! reports every problem, and [`super::Config::from_raw`] refuses the file
+//! if there was any.
+
+use super::locate::key_line;
+use super::raw::{RawContent, RawCta, RawFeeds, RawNewsletter, RawSite, RawSmtp};
+use super::{
+    is_safe_relative, Content, Cta, Feeds, Newsletter, OnInvalid, Security, Site, Smtp, SourceKind,
+};
+use crate::error::{Problem, Problems};
+use crate::text::plain;
+use chrono_tz::Tz;
+use lettre::message::Mailbox;
+use std::collections::BTreeSet;
+use std::fmt::Display;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use url::Url;
+
+/// Collects the problems of one file, each located at its key's line.
+pub(super) struct Validator<'a> {
+    src: &'a str,
+    path: &'a Path,
+    problems: Vec<Problem>,
+}
+
+impl<'a> Validator<'a> {
+    pub(super) fn new(src: &'a str, path: &'a Path) -> Validator<'a> {
+        Validator {
+            src,
+            path,
+            problems: Vec::new(),
+        }
+    }
+
+    /// Every problem found, sorted by line; `Ok` when there was none.
+    pub(super) fn finish(self) -> Result<(), Problems> {
+        if self.problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Problems(self.problems).sorted())
+        }
+    }
+
+    fn err(&mut self, table: &str, index: Option<usize>, key: &str, msg: impl Into<String>) {
+        let line = key_line(self.src, table, index, key);
+        let field = match index {
+            Some(i) => format!("{table}[{i}].{key}"),
+            None => format!("{table}.{key}"),
+        };
+        self.problems
+            .push(Problem::new(self.path, line, field, msg.into()));
+    }
+
+    fn http_url(&mut self, table: &str, index: Option<usize>, key: &str, s: &str) -> Option<Url> {
+        match Url::parse(s.trim()) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => Some(u),
+            Ok(_) | Err(_) => {
+                self.err(
+                    table,
+                    index,
+                    key,
+                    format!("`{s}` is not an absolute http(s) URL; expected e.g. \"https://www.example.com/\""),
+                );
+                None
+            }
+        }
+    }
+
+    fn optional_url(&mut self, table: &str, key: &str, s: Option<&str>) -> Option<Url> {
+        match s.map(str::trim) {
+            None | Some("") => None,
+            Some(s) => self.http_url(table, None, key, s),
+        }
+    }
+
+    /// An optional address of `[newsletter]`; empty is none.
+    fn optional_address<A>(&mut self, key: &str, s: Option<&str>) -> Option<A>
+    where
+        A: FromStr,
+        A::Err: Display,
+    {
+        match s.map(str::trim) {
+            None | Some("") => None,
+            Some(a) => a
+                .parse::<A>()
+                .map_err(|e| {
+                    self.err(
+                        "newsletter",
+                        None,
+                        key,
+                        format!("`{a}` is not an address ({e})"),
+                    );
+                })
+                .ok(),
+        }
+    }
+}
+
+/// What a required URL that was refused (and reported) stands for while
+/// the rest is checked. Its host is the one [`Site::domain`] falls back to,
+/// so the defaults derived from it are those of a site without a URL.
+fn refused_url() -> Url {
+    Url::parse("http://localhost/").expect("a valid URL")
+}
+
+/// `[site]`.
+pub(super) fn site(s: RawSite, v: &mut Validator) -> Site {
+    let title = plain(&s.title).into_owned();
+    if title.is_empty() {
+        v.err("site", None, "title", "must not be empty");
+    }
+    let url = v
+        .http_url("site", None, "url", &s.url)
+        .unwrap_or_else(refused_url);
+    let language = s.language.unwrap_or_else(|| "en".to_owned());
+    if !is_language_tag(&language) {
+        v.err(
+            "site",
+            None,
+            "language",
+            format!("`{language}` is not a language tag; expected e.g. \"fr-FR\" or \"en\""),
+        );
+    }
+    let tz_name = s.timezone.unwrap_or_else(|| "UTC".to_owned());
+    let timezone = match tz_name.parse::<Tz>() {
+        Ok(tz) => tz,
+        Err(_) => {
+            v.err(
+                "site",
+                None,
+                "timezone",
+                format!(
+                    "unknown time zone `{tz_name}`; expected an IANA name such as \"Europe/Paris\""
+                ),
+            );
+            Tz::UTC
+        }
+    };
+    Site {
+        title,
+        url,
+        description: plain(s.description.as_deref().unwrap_or("")).into_owned(),
+        language,
+        timezone,
+        logo: v.optional_url("site", "logo", s.logo.as_deref()),
+        icon: v.optional_url("site", "icon", s.icon.as_deref()),
+        subscribe_path: subscribe_path(s.subscribe_path, v),
+    }
+}
+
+/// `[site] subscribe_path`, as a relative folder ending with `/`.
+fn subscribe_path(raw: Option<String>, v: &mut Validator) -> String {
+    let subscribe_path = raw.unwrap_or_else(|| "abonnement/".to_owned());
+    if !is_safe_relative(&subscribe_path) {
+        v.err(
+            "site",
+            None,
+            "subscribe_path",
+            format!("`{subscribe_path}` must be a relative path inside the output folder, e.g. \"abonnement/\""),
+        );
+    }
+    let subscribe_path = format!("{}/", subscribe_path.trim_matches('/'));
+    // Those folders hold the category feeds, the newsletter archive and
+    // the partials: the page must not land on top of them.
+    let top = subscribe_path.split('/').next().unwrap_or("");
+    if crate::layout::Layout::reserved_folders().contains(&top) {
+        v.err(
+            "site",
+            None,
+            "subscribe_path",
+            format!("`{top}/` is where matinale writes other files; choose another folder, e.g. \"abonnement/\""),
+        );
+    }
+    subscribe_path
+}
+
+/// `[content]`; a local path is resolved against `root`.
+pub(super) fn content(c: RawContent, root: &Path, v: &mut Validator) -> Content {
+    let source = match c.source.as_deref().unwrap_or("markdown") {
+        "markdown" => SourceKind::Markdown,
+        "jsonl" => SourceKind::Jsonl,
+        "feed" => SourceKind::Feed,
+        other => {
+            v.err(
+                "content",
+                None,
+                "source",
+                format!("unknown source `{other}`; expected \"markdown\", \"jsonl\" or \"feed\""),
+            );
+            SourceKind::Markdown
+        }
+    };
+    let on_invalid = match c.on_invalid.as_deref().unwrap_or("fail") {
+        "fail" => OnInvalid::Fail,
+        "skip" => OnInvalid::Skip,
+        other => {
+            v.err(
+                "content",
+                None,
+                "on_invalid",
+                format!("unknown value `{other}`; expected \"fail\" or \"skip\""),
+            );
+            OnInvalid::Fail
+        }
+    };
+    let timeout_s = c.timeout_s.unwrap_or(20);
+    if timeout_s == 0 {
+        v.err("content", None, "timeout_s", "must be at least 1 (seconds)");
+    }
+    let raw_path = c.path.unwrap_or_else(|| "content".to_owned());
+    let remote = if raw_path.starts_with("http://") || raw_path.starts_with("https://") {
+        if source == SourceKind::Feed {
+            v.http_url("content", None, "path", &raw_path)
+        } else {
+            v.err(
+                "content",
+                None,
+                "path",
+                "a URL is only read with source = \"feed\"; the other sources are local files",
+            );
+            None
+        }
+    } else {
+        None
+    };
+    Content {
+        source,
+        path: match &remote {
+            Some(u) => PathBuf::from(u.as_str()),
+            None => root.join(raw_path),
+        },
+        on_invalid,
+        timeout_s,
+        remote,
+    }
+}
+
+/// `[feeds]`; the base URL defaults to the site's.
+pub(super) fn feeds(f: RawFeeds, site: &Site, root: &Path, v: &mut Validator) -> Feeds {
+    let mut base_url = match f.base_url.as_deref() {
+        Some(u) => v
+            .http_url("feeds", None, "base_url", u)
+            .unwrap_or_else(refused_url),
+        None => site.url.clone(),
+    };
+    if !base_url.path().ends_with('/') {
+        let p = format!("{}/", base_url.path());
+        base_url.set_path(&p);
+    }
+    let websub_hub = v.optional_url("feeds", "websub_hub", f.websub_hub.as_deref());
+    let websub_timeout_s = f.websub_timeout_s.unwrap_or(10);
+    if websub_timeout_s == 0 {
+        v.err(
+            "feeds",
+            None,
+            "websub_timeout_s",
+            "must be at least 1 (seconds)",
+        );
+    }
+    Feeds {
+        output_dir: root.join(f.output_dir.unwrap_or_else(|| "public".to_owned())),
+        base_url,
+        max_items: match f.max_items.unwrap_or(50) {
+            0 => None,
+            n => Some(n),
+        },
+        full_content: f.full_content.unwrap_or(true),
+        per_category: f.per_category.unwrap_or(true),
+        websub_hub,
+        websub_timeout_s,
+    }
+}
+
+/// The `[[cta]]` tables, in order; one with a refused URL is left out.
+pub(super) fn ctas(raw: Vec<RawCta>, v: &mut Validator) -> Vec<Cta> {
+    let mut ctas = Vec::new();
+    let mut ids = BTreeSet::new();
+    for (i, c) in raw.into_iter().enumerate() {
+        let id_ok = !c.id.is_empty()
+            && c.id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        if !id_ok {
+            v.err(
+                "cta",
+                Some(i),
+                "id",
+                format!(
+                    "`{}` must be made of ASCII letters, digits, `_` or `-`",
+                    c.id
+                ),
+            );
+        } else if !ids.insert(c.id.clone()) {
+            v.err(
+                "cta",
+                Some(i),
+                "id",
+                format!("`{}` is used by an earlier [[cta]]", c.id),
+            );
+        }
+        let text = plain(&c.text).into_owned();
+        if text.is_empty() {
+            v.err("cta", Some(i), "text", "must not be empty");
+        }
+        let label = c
+            .label
+            .map(|l| plain(&l).into_owned())
+            .filter(|l| !l.is_empty());
+        if let Some(url) = v.http_url("cta", Some(i), "url", &c.url) {
+            ctas.push(Cta {
+                id: c.id,
+                text,
+                label,
+                url,
+            });
+        }
+    }
+    ctas
+}
+
+/// `[newsletter]`; its name, sender, list id and unsubscribe link default
+/// to the site's.
+pub(super) fn newsletter(
+    n: RawNewsletter,
+    site: &Site,
+    root: &Path,
+    v: &mut Validator,
+) -> Newsletter {
+    let domain = site.domain().to_owned();
+    let send_time_text = n.send_time.unwrap_or_else(|| "07:00".to_owned());
+    let send_time =
+        chrono::NaiveTime::parse_from_str(&send_time_text, "%H:%M").unwrap_or_else(|_| {
+            v.err(
+                "newsletter",
+                None,
+                "send_time",
+                format!("`{send_time_text}` is not a time; expected HH:MM such as \"07:00\""),
+            );
+            chrono::NaiveTime::MIN
+        });
+    let from_text = n.from.unwrap_or_else(|| {
+        format!(
+            "{} <newsletter@{domain}>",
+            site.title.replace(['<', '>', '"'], "")
+        )
+    });
+    let from = from_text.parse::<Mailbox>().unwrap_or_else(|e| {
+        v.err("newsletter", None, "from", format!("`{from_text}` is not an address ({e}); expected e.g. \"Site <newsletter@example.com>\""));
+        Mailbox::new(None, lettre::Address::new("newsletter", "localhost").expect("valid"))
+    });
+    let unsubscribe_url = n.unsubscribe_url.unwrap_or_else(|| {
+        format!(
+            "{}newsletter/?unsubscribe={{{{ token }}}}",
+            site.url.as_str()
+        )
+    });
+    if !unsubscribe_url.contains("token") {
+        v.err(
+            "newsletter",
+            None,
+            "unsubscribe_url",
+            "must contain `{{ token }}`, where each subscriber's token goes",
+        );
+    }
+    let max_articles = n.max_articles.unwrap_or(12);
+    if max_articles == 0 {
+        v.err("newsletter", None, "max_articles", "must be at least 1");
+    }
+    Newsletter {
+        name: n
+            .name
+            .map(|s| plain(&s).into_owned())
+            .unwrap_or_else(|| site.title.clone()),
+        send_time,
+        lookback_days: n.lookback_days.unwrap_or(7).max(1),
+        from,
+        reply_to: v.optional_address("reply_to", n.reply_to.as_deref()),
+        subject: n
+            .subject
+            .unwrap_or_else(|| "{{ name }} : {{ top.title }}".to_owned()),
+        max_articles,
+        category_order: n.category_order.unwrap_or_default(),
+        token_placeholder: n
+            .token_placeholder
+            .unwrap_or_else(|| "*|UNSUB_TOKEN|*".to_owned()),
+        unsubscribe_url,
+        unsubscribe_mailto: v
+            .optional_address("unsubscribe_mailto", n.unsubscribe_mailto.as_deref()),
+        list_id: n.list_id.unwrap_or_else(|| format!("newsletter.{domain}")),
+        postal_address: n.postal_address.unwrap_or_default(),
+        utm: n.utm.unwrap_or_default(),
+        output_dir: root.join(n.output_dir.unwrap_or_else(|| "out/newsletter".to_owned())),
+    }
+}
+
+/// `[smtp]`; the port defaults to the security's usual one.
+pub(super) fn smtp(m: RawSmtp, root: &Path, v: &mut Validator) -> Smtp {
+    let security = match m.security.as_deref().unwrap_or("starttls") {
+        "tls" => Security::Tls,
+        "starttls" => Security::StartTls,
+        "none" => Security::None,
+        other => {
+            v.err(
+                "smtp",
+                None,
+                "security",
+                format!("unknown value `{other}`; expected \"tls\", \"starttls\" or \"none\""),
+            );
+            Security::StartTls
+        }
+    };
+    let host = m
+        .host
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty());
+    let allow_plaintext = m.allow_plaintext.unwrap_or(false);
+    if let Some(h) = &host {
+        let loopback = h == "localhost"
+            || h.parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        if security == Security::None && !loopback && !allow_plaintext {
+            v.err("smtp", None, "security", format!("\"none\" would send the message and password in clear text to {h}; use \"starttls\" or \"tls\", or set allow_plaintext = true if you really mean it"));
+        }
+    }
+    Smtp {
+        port: m.port.unwrap_or(match security {
+            Security::Tls => 465,
+            Security::StartTls => 587,
+            Security::None => 25,
+        }),
+        host,
+        security,
+        username: m
+            .username
+            .map(|u| u.trim().to_owned())
+            .filter(|u| !u.is_empty()),
+        password_env: m
+            .password_env
+            .unwrap_or_else(|| "MATINALE_SMTP_PASSWORD".to_owned()),
+        timeout_s: m.timeout_s.unwrap_or(30).max(1),
+        ca_file: m
+            .ca_file
+            .filter(|c| !c.trim().is_empty())
+            .map(|c| root.join(c)),
+        allow_plaintext,
+    }
+}
+
+fn is_language_tag(s: &str) -> bool {
+    let mut parts = s.split('-');
+    let first = parts.next().unwrap_or("");
+    (2..=3).contains(&first.len())
+        && first.bytes().all(|b| b.is_ascii_alphabetic())
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
