@@ -63,6 +63,46 @@ enum Strictness {
     AsConfigured,
 }
 
+/// Whether a build may publish feeds from far fewer articles than the
+/// last build read (an emptied folder, a truncated export).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shrink {
+    /// Stop, keeping the live feeds, below half the last count.
+    Stop,
+    /// `--allow-shrink`: the drop is deliberate.
+    Allow,
+}
+
+/// The record of the last successful build's source.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct LastBuild {
+    /// Published articles the source yielded.
+    published: usize,
+}
+
+fn read_last_build(config: &Config) -> Option<LastBuild> {
+    let text = std::fs::read_to_string(config.layout.last_build()).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// Stops a build whose source yields less than half the published
+/// articles of the last one. A first build, or one after a change of
+/// `max_items`, compares the source, not the feeds, so is never stopped
+/// by it.
+fn check_shrink(config: &Config, load: &LoadReport, shrink: Shrink) -> Result<(), Error> {
+    let Some(last) = read_last_build(config) else {
+        return Ok(());
+    };
+    if shrink == Shrink::Allow || load.published.saturating_mul(2) >= last.published {
+        return Ok(());
+    }
+    Err(Error::Shrink {
+        path: config.content.path.clone(),
+        found: load.published,
+        last: last.published,
+    })
+}
+
 /// Who reports the content's problems and warnings of a run, so that a
 /// build that reads the content twice (feeds, then edition) says them once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,6 +146,7 @@ fn plan<'a>(
 pub fn feeds(
     config: &Config,
     now: DateTime<Utc>,
+    shrink: Shrink,
     waiting: impl FnOnce(&Path),
 ) -> Result<FeedsReport, Error> {
     let _lock = RunLock::acquire(&config.layout.lock(), waiting)?;
@@ -113,6 +154,7 @@ pub fn feeds(
     let input = Input::open(config)?;
     let mut staging = Staging::within(config.layout.writable());
     let (mut report, feeds) = stage_feeds(config, now, input.as_ref(), &mut staging)?;
+    check_shrink(config, &report.load, shrink)?;
     let ledger = read_ledger(config)?;
     let site = SiteParts {
         templates: &templates,
@@ -158,6 +200,13 @@ fn commit_site(
         feeds_report.load.remember.as_deref(),
         &mut staging,
     )?;
+    let last = LastBuild {
+        published: feeds_report.load.published,
+    };
+    staging.write(&config.layout.last_build(), |w| {
+        serde_json::to_writer(&mut *w, &last).map_err(std::io::Error::other)?;
+        w.write_all(b"\n")
+    })?;
     // Files leave the manifest only once deleted (see `finish_feeds`).
     let mut manifest = read_manifest(config);
     let layout = &config.layout;
@@ -399,6 +448,7 @@ pub fn newsletter(
 pub fn all(
     config: &Config,
     now: DateTime<Utc>,
+    shrink: Shrink,
     waiting: impl FnOnce(&Path),
 ) -> Result<(FeedsReport, NewsletterReport), Error> {
     let _lock = RunLock::acquire(&config.layout.lock(), waiting)?;
@@ -406,6 +456,7 @@ pub fn all(
     let input = Input::open(config)?;
     let mut staging = Staging::within(config.layout.writable());
     let (mut feeds_report, feeds) = stage_feeds(config, now, input.as_ref(), &mut staging)?;
+    check_shrink(config, &feeds_report.load, shrink)?;
     let feed_files = staging.len();
     let (mut edition, ledger) = stage_edition(
         config,

@@ -117,6 +117,14 @@ pub enum Error {
     #[error("{} is a symbolic link: matinale writes and deletes only in folders it made, never through a link; remove the link (an output folder named in feed.toml may itself be a link)", path.display())]
     Link { path: PathBuf },
 
+    /// The source yields far fewer articles than the last build read.
+    #[error("{} holds {} published article{} where the last build read {}; the live feeds are kept\n  hint: a failed export or an emptied folder? Fix the source; if the drop is deliberate, run again with --allow-shrink", path.display(), thousands(*found), if *found == 1 { "" } else { "s" }, thousands(*last))]
+    Shrink {
+        path: PathBuf,
+        found: usize,
+        last: usize,
+    },
+
     /// The run lock could not be taken.
     #[error("cannot lock {}: {source}", path.display())]
     Lock { path: PathBuf, source: io::Error },
@@ -162,6 +170,19 @@ impl Error {
             _ => 1,
         }
     }
+}
+
+/// 1204 as "1,204": counts in messages are read at a glance.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
 }
 
 /// A few paths, for a message: the first three and how many more.

@@ -361,6 +361,12 @@ impl Layout {
         self.state_dir().join("manifest.json")
     }
 
+    /// How many published articles the last successful build read, so that
+    /// a source that suddenly yields far fewer is caught.
+    pub fn last_build(&self) -> PathBuf {
+        self.state_dir().join("last-build.json")
+    }
+
     /// The folders a run writes in: nothing outside them, and no link
     /// below them.
     pub fn writable(&self) -> Vec<PathBuf> {

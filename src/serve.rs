@@ -302,16 +302,26 @@ impl Fingerprint {
 }
 
 fn walk(path: &Path, files: &mut Vec<(PathBuf, u64, Option<SystemTime>)>) {
+    walk_below(path, files, true);
+}
+
+/// A link to a folder is followed only at the top (the content folder
+/// itself may be one): a link loop inside must not make the walk endless.
+fn walk_below(path: &Path, files: &mut Vec<(PathBuf, u64, Option<SystemTime>)>, top: bool) {
     let Ok(meta) = fs::metadata(path) else {
         return;
     };
+    let linked = fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if meta.is_dir() && linked && !top {
+        return;
+    }
     if meta.is_dir() {
         let Ok(entries) = fs::read_dir(path) else {
             return;
         };
         for e in entries.flatten() {
             if !e.file_name().to_string_lossy().starts_with('.') {
-                walk(&e.path(), files);
+                walk_below(&e.path(), files, false);
             }
         }
     } else {

@@ -1,20 +1,21 @@
 //! `matinale build` and `matinale feeds`.
 
 use super::{warn_all, Ctx};
+use crate::build::Shrink;
 use crate::layout::{Format, Page};
 use crate::output::human_size;
 
 /// `matinale build`: feeds, then the edition due.
-pub fn run_all(ctx: &Ctx) -> anyhow::Result<()> {
-    let (feeds, edition) = crate::build::all(&ctx.config, ctx.now, super::waiting)?;
+pub fn run_all(ctx: &Ctx, shrink: Shrink) -> anyhow::Result<()> {
+    let (feeds, edition) = crate::build::all(&ctx.config, ctx.now, shrink, super::waiting)?;
     print(ctx, &feeds);
     super::newsletter::print(ctx, &edition);
     Ok(())
 }
 
 /// `matinale feeds`.
-pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
-    let report = crate::build::feeds(&ctx.config, ctx.now, super::waiting)?;
+pub fn run(ctx: &Ctx, shrink: Shrink) -> anyhow::Result<()> {
+    let report = crate::build::feeds(&ctx.config, ctx.now, shrink, super::waiting)?;
     print(ctx, &report);
     Ok(())
 }

@@ -59,10 +59,19 @@ pub enum Command {
         /// Then tell the WebSub hub which feeds changed (see `ping`).
         #[arg(long)]
         ping: bool,
+        /// Publish even when the source yields less than half the
+        /// published articles the last build read (by default the run
+        /// stops and keeps the live feeds).
+        #[arg(long)]
+        allow_shrink: bool,
     },
     /// Build the feeds (RSS, Atom, JSON Feed, and one set per category),
     /// the subscribe page, the archive and the snippets; no new edition.
-    Feeds,
+    Feeds {
+        /// As for `build`.
+        #[arg(long)]
+        allow_shrink: bool,
+    },
     /// Validate config and content, list every problem; write nothing.
     Check,
     /// Build one newsletter edition: HTML, text and .eml in
@@ -154,14 +163,27 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         verbose: args.verbose,
     };
     match args.command {
-        Command::Build { ping: false } => build::run_all(&ctx),
-        Command::Build { ping: true } => build::run_all(&ctx).and_then(|()| ping::run(&ctx)),
-        Command::Feeds => build::run(&ctx),
+        Command::Build { ping, allow_shrink } => {
+            build::run_all(&ctx, shrink(allow_shrink))?;
+            if ping {
+                ping::run(&ctx)?;
+            }
+            Ok(())
+        }
+        Command::Feeds { allow_shrink } => build::run(&ctx, shrink(allow_shrink)),
         Command::Check => check::run(&ctx),
         Command::Newsletter { date } => newsletter::run(&ctx, date),
         Command::SendTest { to, date } => send_test::run(&ctx, &to, date),
         Command::Ping => ping::run(&ctx),
         Command::Serve { port } => serve::run(ctx, &args.config, args.now, port),
+    }
+}
+
+fn shrink(allow: bool) -> crate::build::Shrink {
+    if allow {
+        crate::build::Shrink::Allow
+    } else {
+        crate::build::Shrink::Stop
     }
 }
 

@@ -68,7 +68,7 @@ pub fn run(
 }
 
 fn rebuild(ctx: &Ctx) {
-    if let Err(e) = super::build::run_all(ctx) {
+    if let Err(e) = super::build::run_all(ctx, crate::build::Shrink::Stop) {
         eprintln!(
             "error: {}; still serving the last build",
             super::error_chain(&e)

@@ -220,6 +220,7 @@ impl Config {
         let ctas = validate::ctas(raw.cta, &mut v);
         let newsletter = validate::newsletter(raw.newsletter, &site, &root, &mut v);
         let smtp = validate::smtp(raw.smtp, &root, &mut v);
+        validate::folders(&root, &content, &feeds, &newsletter, &mut v);
         v.finish()?;
         let layout = Layout::new(
             &root,

@@ -158,15 +158,27 @@ pub(super) fn site(s: RawSite, v: &mut Validator) -> Site {
 /// `[site] subscribe_path`, as a relative folder ending with `/`.
 fn subscribe_path(raw: Option<String>, v: &mut Validator) -> String {
     let subscribe_path = raw.unwrap_or_else(|| "abonnement/".to_owned());
-    if !is_safe_relative(&subscribe_path) {
+    // Used as a file path and as a relative URL: plain path segments only
+    // (no scheme, query or fragment, no backslash or control character,
+    // nothing that climbs out); non-ASCII is percent-encoded in URLs.
+    let url_safe = !subscribe_path.contains([':', '?', '#', '\\', '%'])
+        && !subscribe_path.chars().any(char::is_control);
+    if !url_safe || !is_safe_relative(&subscribe_path) {
         v.err(
             "site",
             None,
             "subscribe_path",
-            format!("`{subscribe_path}` must be a relative path inside the output folder, e.g. \"abonnement/\""),
+            format!("`{subscribe_path}` must be a relative folder inside the output folder, made of plain path segments, e.g. \"abonnement/\""),
         );
     }
-    let subscribe_path = format!("{}/", subscribe_path.trim_matches('/'));
+    let segments: Vec<&str> = subscribe_path
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != ".")
+        .collect();
+    if segments.is_empty() {
+        return "abonnement/".to_owned();
+    }
+    let subscribe_path = format!("{}/", segments.join("/"));
     // Those folders hold the category feeds, the newsletter archive and
     // the partials: the page must not land on top of them.
     let top = subscribe_path.split('/').next().unwrap_or("");
@@ -179,6 +191,111 @@ fn subscribe_path(raw: Option<String>, v: &mut Validator) -> String {
         );
     }
     subscribe_path
+}
+
+/// The output folders, once resolved: each apart from the site's own
+/// folder, its parents, the system's folders and the sources, and apart
+/// from each other, so that no two outputs share a path and no run
+/// writes over what it reads.
+pub(super) fn folders(
+    root: &Path,
+    content: &Content,
+    feeds: &Feeds,
+    newsletter: &Newsletter,
+    v: &mut Validator,
+) {
+    let site = normalized(root);
+    let state = site.join(".matinale");
+    let source = (content.remote.is_none()).then(|| normalized(&content.path));
+    let outputs = [
+        ("feeds", normalized(&feeds.output_dir)),
+        ("newsletter", normalized(&newsletter.output_dir)),
+    ];
+    for (table, dir) in &outputs {
+        let shown = dir.display();
+        let refused = if dir.parent().is_none() {
+            Some("is the file system's root".to_owned())
+        } else if *dir == site {
+            Some("is the site's own folder, where feed.toml lives".to_owned())
+        } else if site.starts_with(dir) {
+            Some("holds the site's own folder".to_owned())
+        } else if is_system_folder(dir) {
+            Some("is a system folder".to_owned())
+        } else if dir.starts_with(&state) {
+            Some("is inside .matinale/, matinale's state".to_owned())
+        } else if source
+            .as_ref()
+            .is_some_and(|s| s.starts_with(dir) || dir.starts_with(s))
+        {
+            Some("overlaps [content] path, where the articles are read".to_owned())
+        } else {
+            None
+        };
+        if let Some(why) = refused {
+            v.err(
+                table,
+                None,
+                "output_dir",
+                format!(
+                    "`{shown}` {why}; choose a folder of its own, e.g. \"{}\"",
+                    default_dir(table)
+                ),
+            );
+        }
+    }
+    let (feeds_dir, news_dir) = (&outputs[0].1, &outputs[1].1);
+    if feeds_dir.starts_with(news_dir) || news_dir.starts_with(feeds_dir) {
+        v.err(
+            "newsletter",
+            None,
+            "output_dir",
+            format!(
+                "`{}` and [feeds] output_dir `{}` overlap: the master copies and the ledger are not for the web, and two outputs would share a path; use separate folders, e.g. \"out/newsletter\" and \"public\"",
+                news_dir.display(),
+                feeds_dir.display()
+            ),
+        );
+    }
+}
+
+fn default_dir(table: &str) -> &'static str {
+    if table == "feeds" {
+        "public"
+    } else {
+        "out/newsletter"
+    }
+}
+
+/// `path` made absolute (against the current folder) and with `.` and
+/// `..` resolved lexically: the folder a run would write in, before any
+/// of it exists.
+fn normalized(path: &Path) -> PathBuf {
+    let base = if path.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        path
+    };
+    let absolute = std::path::absolute(base).unwrap_or_else(|_| base.to_path_buf());
+    let mut out = PathBuf::new();
+    for c in absolute.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Folders of the operating system that no site writes into.
+fn is_system_folder(dir: &Path) -> bool {
+    const UNDER: [&str; 9] = [
+        "/bin", "/boot", "/dev", "/etc", "/lib", "/lib64", "/proc", "/sbin", "/sys",
+    ];
+    const EXACTLY: [&str; 7] = ["/home", "/root", "/run", "/srv", "/tmp", "/usr", "/var"];
+    UNDER.iter().any(|d| dir.starts_with(d)) || EXACTLY.iter().any(|d| dir == Path::new(d))
 }
 
 /// `[content]`; a local path is resolved against `root`.

@@ -13,8 +13,18 @@ use std::sync::Arc;
 
 pub fn load(dir: &Path, v: &mut Validator, sink: &mut dyn ArticleSink) -> Result<(), Error> {
     let mut files = Vec::new();
-    collect(dir, &mut files)?;
+    let mut odd = Vec::new();
+    collect(dir, &mut files, &mut odd)?;
     files.sort();
+    odd.sort();
+    for path in odd {
+        v.report.warnings.push(crate::error::Problem::new(
+            &path,
+            None,
+            "",
+            "not a regular file (a named pipe, socket, device or broken link): skipped",
+        ));
+    }
     for path in files {
         let src = std::fs::read(&path).map_err(|source| Error::ReadContent {
             path: path.clone(),
@@ -42,7 +52,10 @@ pub fn load(dir: &Path, v: &mut Validator, sink: &mut dyn ArticleSink) -> Result
     Ok(())
 }
 
-fn collect(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), Error> {
+/// The `.md` files under `dir`, and in `odd` those that are not regular
+/// files (reading a named pipe would wait forever). Links to folders are
+/// not followed, so a link loop cannot make the walk endless.
+fn collect(dir: &Path, files: &mut Vec<PathBuf>, odd: &mut Vec<PathBuf>) -> Result<(), Error> {
     let read_err = |source| Error::ReadContent {
         path: dir.to_path_buf(),
         source,
@@ -56,9 +69,13 @@ fn collect(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), Error> {
         }
         let ft = entry.file_type().map_err(read_err)?;
         if ft.is_dir() {
-            collect(&path, files)?;
+            collect(&path, files, odd)?;
         } else if path.extension().is_some_and(|e| e == "md") {
-            files.push(path);
+            if std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
+                files.push(path);
+            } else {
+                odd.push(path);
+            }
         }
     }
     Ok(())
