@@ -11,7 +11,10 @@ size. Linear growth shows as ratios near 2 and 4.
   - a title of 1, 2, 4 MB (in one article among 100);
   - an article body of 12.5, 25, 50 MB;
   - 5,000, 10,000, 20,000 categories, one article each (each category gets
-    its own three feeds: the time is mostly creating and syncing files).
+    its own three feeds: the time is mostly creating and syncing files);
+  - 50,000, 100,000, 200,000 unclosed `<div>` in one body (elements nested
+    deeper than 256 levels are flattened before the HTML parser);
+  - a Markdown body of 25, 50, 100 KB of `>` (block quotes nested as deep).
 
 Nothing here is a test: it measures, and docs/benchmarks.md keeps the
 figures.
@@ -71,16 +74,41 @@ def categories_site(n):
     return [article(i, categories=[f"Catégorie n° {i}"]) for i in range(n)]
 
 
+def deep_div_site(n):
+    return [article(i) for i in range(9)] + [article(9, content_html="<div>" * n + "fond")]
+
+
+def deep_quote_site(kb):
+    # A Markdown article: the runner writes it as content/deep.md.
+    return [article(i) for i in range(9)] + [article(9, markdown=">" * (kb * 1024) + " fond\n")]
+
+
+def write_markdown(d, articles):
+    """Each article as a Markdown file: TOML front matter, then its body."""
+    os.mkdir(os.path.join(d, "content"))
+    for i, a in enumerate(articles):
+        a = dict(a)
+        body = a.pop("markdown", "Un paragraphe.\n")
+        front = "".join(f"{k} = {json.dumps(v, ensure_ascii=False)}\n" for k, v in a.items())
+        with open(os.path.join(d, "content", f"{i:03}.md"), "w", encoding="utf-8") as f:
+            f.write(f"+++\n{front}+++\n{body}")
+
+
 def run(bin_, articles, runs):
     times = []
     for _ in range(runs):
         d = tempfile.mkdtemp(prefix="matinale-patho-")
         try:
+            markdown = any("markdown" in a for a in articles)
             with open(os.path.join(d, "feed.toml"), "w") as f:
-                f.write(TOML)
-            with open(os.path.join(d, "articles.jsonl"), "w", encoding="utf-8") as f:
-                for a in articles:
-                    f.write(json.dumps(a, ensure_ascii=False) + "\n")
+                f.write(TOML.replace('"jsonl"', '"markdown"').replace('"articles.jsonl"', '"content"')
+                        if markdown else TOML)
+            if markdown:
+                write_markdown(d, articles)
+            else:
+                with open(os.path.join(d, "articles.jsonl"), "w", encoding="utf-8") as f:
+                    for a in articles:
+                        f.write(json.dumps(a, ensure_ascii=False) + "\n")
             started = time.monotonic()
             p = subprocess.run([bin_, "--now", NOW, "-q", "feeds"], cwd=d,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -96,13 +124,15 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("bin", nargs="?", default=os.path.join(HERE, "..", "target", "release", "matinale"))
     p.add_argument("--runs", type=int, default=3)
-    p.add_argument("--only", help="one shape: title, body or categories")
+    p.add_argument("--only", help="one shape: title, body, categories, deep-div or deep-quote")
     p.add_argument("--sizes", help="comma-separated sizes for that shape")
     a = p.parse_args()
     shapes = [
         ("title", "MB title", [1, 2, 4], title_site),
         ("body", "MB article", [12.5, 25, 50], body_site),
         ("categories", "categories", [5000, 10000, 20000], categories_site),
+        ("deep-div", "<div>", [50000, 100000, 200000], deep_div_site),
+        ("deep-quote", "KB of >", [25, 50, 100], deep_quote_site),
     ]
     if a.only:
         shapes = [sh for sh in shapes if sh[0] == a.only]
@@ -113,7 +143,7 @@ def main():
     for name, unit, sizes, make in shapes:
         first = None
         for size in sizes:
-            t = run(a.bin, make(size), a.runs)
+            t = run(os.path.abspath(a.bin), make(size), a.runs)
             first = first or t
             print(f"{name:<12} {size:>8} {unit:<5} {t:>8.2f}s {t / first:>6.2f}x", flush=True)
     return 0
