@@ -10,7 +10,9 @@
 //! RFC 3339 dates with four-digit years, so a date outside cannot be
 //! written by every output and is refused where it is read.
 
-use chrono::{DateTime, Datelike, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{
+    DateTime, Datelike, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc,
+};
 use chrono_tz::Tz;
 use std::ops::RangeInclusive;
 
@@ -29,6 +31,19 @@ pub fn in_range(d: DateTime<Utc>, tz: Tz) -> Result<DateTime<Utc>, String> {
             YEARS.start(),
             YEARS.end()
         ))
+    }
+}
+
+/// `d` in `tz` as RFC 822 and RFC 3339 can write it. Their offsets are in
+/// whole minutes, and chrono drops the seconds of one that has them (local
+/// mean time, before zones were standardised: Paris was +00:09:21 until
+/// 1911), which would move the instant: such a date is written in UTC.
+pub fn writable(d: DateTime<Utc>, tz: Tz) -> DateTime<FixedOffset> {
+    let local = d.with_timezone(&tz).fixed_offset();
+    if local.offset().local_minus_utc() % 60 == 0 {
+        local
+    } else {
+        d.fixed_offset()
     }
 }
 
