@@ -3,7 +3,7 @@
 //! README for every input proptest can think of, not for a few examples.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use matinale::content::html::Cleaner;
+use matinale::content::html::{nesting, Cleaner};
 use matinale::content::{Article, ArticleSink, Origin};
 use matinale::feed::select::FeedSelection;
 use matinale::feed::slug::slugify;
@@ -192,6 +192,15 @@ proptest! {
         }
         let twice = cleaner.clean(&once, &base);
         prop_assert_eq!(twice, once);
+    }
+
+    /// The cap on nesting leaves HTML nested less than its limit as it
+    /// was, whatever its tricks (unclosed tags, comments, quotes, raw text).
+    #[test]
+    fn shallow_html_passes_the_nesting_cap_unchanged(html in html_soup()) {
+        let (capped, flattened) = nesting::cap(&html);
+        prop_assert_eq!(flattened, 0);
+        prop_assert!(matches!(capped, std::borrow::Cow::Borrowed(_)));
     }
 }
 
