@@ -68,7 +68,13 @@ pub fn cap(html: &str) -> (Cow<'_, str>, usize) {
             stack.close(&name)
         } else {
             let self_closing = b[..end].ends_with(b"/>");
-            let keep = if VOID.contains(&&*name) || (self_closing && stack.foreign > 0) {
+            // Raw text holds no element: kept at any depth, so that a
+            // script's or a style's text is still removed with it.
+            let childless = VOID.contains(&&*name)
+                || RAW_TEXT.contains(&&*name)
+                || &*name == "plaintext"
+                || (self_closing && stack.foreign > 0);
+            let keep = if childless {
                 true
             } else {
                 if let Some(at) = implied_end(&stack, &name) {
@@ -336,6 +342,14 @@ mod tests {
         assert_eq!(
             out,
             "<div>".repeat(MAX_DEPTH) + "text" + &"</div>".repeat(MAX_DEPTH)
+        );
+        // A script or a style goes whole, text included, at any depth.
+        let deep = "<div>".repeat(MAX_DEPTH + 1) + "<script>x()</script><style>p{}</style>";
+        let (out, n) = cap(&deep);
+        assert_eq!(n, 1);
+        assert_eq!(
+            out,
+            "<div>".repeat(MAX_DEPTH) + "<script>x()</script><style>p{}</style>"
         );
         // Unclosed, and closed by an outer element: what follows is kept.
         let deep =
