@@ -11,7 +11,12 @@ size. Linear growth shows as ratios near 2 and 4.
   - a title of 1, 2, 4 MB (in one article among 100);
   - an article body of 12.5, 25, 50 MB;
   - 5,000, 10,000, 20,000 categories, one article each (each category gets
-    its own three feeds: the time is mostly creating and syncing files).
+    its own three feeds: the time is mostly creating and syncing files);
+  - 50,000, 100,000, 200,000 unclosed `<div>` in one body (elements nested
+    deeper than 256 levels are flattened before the HTML parser);
+  - a Markdown body of 25, 50, 100 KB of `>` (block quotes nested as deep);
+  - a summary of 2.5, 5, 10 MB in the newsletter (`matinale newsletter`:
+    its HTML and text parts, and the .eml that carries both).
 
 Nothing here is a test: it measures, and docs/benchmarks.md keeps the
 figures.
@@ -71,18 +76,49 @@ def categories_site(n):
     return [article(i, categories=[f"Catégorie n° {i}"]) for i in range(n)]
 
 
-def run(bin_, articles, runs):
+def summary_site(mb):
+    # Published the evening before NOW: the top story of NOW's edition.
+    big = ("Un résumé qui n’en finit pas, avec des mots & des <signes>. " * (int(mb * 2**20) // 60 + 1))
+    return [article(0, published="2026-11-25T20:00:00+01:00", summary=big[: int(mb * 2**20)])]
+
+
+def deep_div_site(n):
+    return [article(i) for i in range(9)] + [article(9, content_html="<div>" * n + "fond")]
+
+
+def deep_quote_site(kb):
+    # A Markdown article: the runner writes it as content/deep.md.
+    return [article(i) for i in range(9)] + [article(9, markdown=">" * (kb * 1024) + " fond\n")]
+
+
+def write_markdown(d, articles):
+    """Each article as a Markdown file: TOML front matter, then its body."""
+    os.mkdir(os.path.join(d, "content"))
+    for i, a in enumerate(articles):
+        a = dict(a)
+        body = a.pop("markdown", "Un paragraphe.\n")
+        front = "".join(f"{k} = {json.dumps(v, ensure_ascii=False)}\n" for k, v in a.items())
+        with open(os.path.join(d, "content", f"{i:03}.md"), "w", encoding="utf-8") as f:
+            f.write(f"+++\n{front}+++\n{body}")
+
+
+def run(bin_, articles, runs, command):
     times = []
     for _ in range(runs):
         d = tempfile.mkdtemp(prefix="matinale-patho-")
         try:
+            markdown = any("markdown" in a for a in articles)
             with open(os.path.join(d, "feed.toml"), "w") as f:
-                f.write(TOML)
-            with open(os.path.join(d, "articles.jsonl"), "w", encoding="utf-8") as f:
-                for a in articles:
-                    f.write(json.dumps(a, ensure_ascii=False) + "\n")
+                f.write(TOML.replace('"jsonl"', '"markdown"').replace('"articles.jsonl"', '"content"')
+                        if markdown else TOML)
+            if markdown:
+                write_markdown(d, articles)
+            else:
+                with open(os.path.join(d, "articles.jsonl"), "w", encoding="utf-8") as f:
+                    for a in articles:
+                        f.write(json.dumps(a, ensure_ascii=False) + "\n")
             started = time.monotonic()
-            p = subprocess.run([bin_, "--now", NOW, "-q", "feeds"], cwd=d,
+            p = subprocess.run([bin_, "--now", NOW, "-q", command], cwd=d,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
             times.append(time.monotonic() - started)
             if p.returncode != 0:
@@ -96,24 +132,27 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("bin", nargs="?", default=os.path.join(HERE, "..", "target", "release", "matinale"))
     p.add_argument("--runs", type=int, default=3)
-    p.add_argument("--only", help="one shape: title, body or categories")
+    p.add_argument("--only", help="one shape: title, body, categories, deep-div, deep-quote or summary")
     p.add_argument("--sizes", help="comma-separated sizes for that shape")
     a = p.parse_args()
     shapes = [
-        ("title", "MB title", [1, 2, 4], title_site),
-        ("body", "MB article", [12.5, 25, 50], body_site),
-        ("categories", "categories", [5000, 10000, 20000], categories_site),
+        ("title", "MB title", [1, 2, 4], title_site, "feeds"),
+        ("body", "MB article", [12.5, 25, 50], body_site, "feeds"),
+        ("categories", "categories", [5000, 10000, 20000], categories_site, "feeds"),
+        ("deep-div", "<div>", [50000, 100000, 200000], deep_div_site, "feeds"),
+        ("deep-quote", "KB of >", [25, 50, 100], deep_quote_site, "feeds"),
+        ("summary", "MB summary", [2.5, 5, 10], summary_site, "newsletter"),
     ]
     if a.only:
         shapes = [sh for sh in shapes if sh[0] == a.only]
         if a.sizes:
-            shapes = [(n, u, [float(x) if "." in x else int(x) for x in a.sizes.split(",")], m)
-                      for n, u, _, m in shapes]
+            shapes = [(n, u, [float(x) if "." in x else int(x) for x in a.sizes.split(",")], m, c)
+                      for n, u, _, m, c in shapes]
     print(f"{'shape':<12} {'size':>14} {'median':>9} {'ratio':>7}")
-    for name, unit, sizes, make in shapes:
+    for name, unit, sizes, make, command in shapes:
         first = None
         for size in sizes:
-            t = run(a.bin, make(size), a.runs)
+            t = run(os.path.abspath(a.bin), make(size), a.runs, command)
             first = first or t
             print(f"{name:<12} {size:>8} {unit:<5} {t:>8.2f}s {t / first:>6.2f}x", flush=True)
     return 0

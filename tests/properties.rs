@@ -3,7 +3,7 @@
 //! README for every input proptest can think of, not for a few examples.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use matinale::content::html::Cleaner;
+use matinale::content::html::{nesting, Cleaner};
 use matinale::content::{Article, ArticleSink, Origin};
 use matinale::feed::select::FeedSelection;
 use matinale::feed::slug::slugify;
@@ -193,6 +193,15 @@ proptest! {
         let twice = cleaner.clean(&once, &base);
         prop_assert_eq!(twice, once);
     }
+
+    /// The cap on nesting leaves HTML nested less than its limit as it
+    /// was, whatever its tricks (unclosed tags, comments, quotes, raw text).
+    #[test]
+    fn shallow_html_passes_the_nesting_cap_unchanged(html in html_soup()) {
+        let (capped, flattened) = nesting::cap(&html);
+        prop_assert_eq!(flattened, 0);
+        prop_assert!(matches!(capped, std::borrow::Cow::Borrowed(_)));
+    }
 }
 
 /// One run of the morning job at `now`, seeing the articles that have
@@ -349,6 +358,88 @@ proptest! {
             prop_assert!(n <= 1, "{} in {n} editions", a.id);
             if a.published >= from && a.published <= last.cutoff && *at <= last_made {
                 prop_assert_eq!(n, 1, "{} published {} (appeared {}) in no edition; ledger {:?}", a.id, a.published, at, ledger.editions.iter().map(|e| (e.date, e.cutoff)).collect::<Vec<_>>());
+            }
+        }
+    }
+}
+
+/// A date as a CMS may write it: any four-digit year (often near the ends
+/// of the range), any day, with an offset, `Z`, or none.
+fn date_text() -> impl Strategy<Value = String> {
+    let year = prop_oneof![0i32..=9999, 1899i32..=1912, 1968i32..=1971, 9998i32..=9999];
+    let offset = prop_oneof![
+        Just("Z".to_owned()),
+        Just(String::new()),
+        (-23i32..=23, 0u32..60).prop_map(|(h, m)| format!(
+            "{}{:02}:{m:02}",
+            if h < 0 { '-' } else { '+' },
+            h.abs()
+        )),
+    ];
+    (year, 1u32..=12, 1u32..=31, 0u32..=23, 0u32..=59, offset)
+        .prop_map(|(y, mo, d, h, mi, off)| format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:00{off}"))
+}
+
+/// The one entry of a feed file, read back by feed-rs.
+fn published_in(dir: &Path, file: &str) -> Option<DateTime<Utc>> {
+    let bytes = std::fs::read(dir.join("public").join(file)).unwrap();
+    let feed = feed_rs::parser::parse(bytes.as_slice()).unwrap();
+    feed.entries[0].published
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// Any date an article may carry is an article in RSS, Atom, JSON Feed
+    /// and the newsletter (whose email cannot be dated before 1970: a
+    /// clean error), or a clean error naming file, line and field.
+    #[test]
+    fn a_date_is_an_article_everywhere_or_a_clean_error(date in date_text()) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("feed.toml"),
+            "[site]\ntitle = \"T\"\nurl = \"https://ex.org/\"\ntimezone = \"Europe/Paris\"\n\n[content]\nsource = \"jsonl\"\npath = \"articles.jsonl\"\n",
+        ).unwrap();
+        let line = serde_json::json!({"url": "https://ex.org/a/", "title": "A", "summary": "S", "published": date});
+        std::fs::write(dir.path().join("articles.jsonl"), format!("{line}\n")).unwrap();
+        let config = Config::load(&dir.path().join("feed.toml")).unwrap();
+        let tz = config.site.timezone;
+        let published = match matinale::content::date::parse(&date, tz) {
+            Err(why) => {
+                let now = DateTime::parse_from_rfc3339("2026-11-26T07:30:00+01:00").unwrap().to_utc();
+                let err = matinale::build::feeds(&config, now, matinale::build::Shrink::Allow, |_| {}).unwrap_err().to_string();
+                prop_assert!(err.ends_with(&format!("articles.jsonl:1: published: {why}")), "{err}");
+                prop_assert!(why.contains("is not a date") || why.contains("outside the years") || why.contains("does not exist in"), "{why}");
+                return Ok(());
+            }
+            Ok(d) => d,
+        };
+        // The edition that carries it: the first cutoff at or after it.
+        let day = published.with_timezone(&tz).date_naive();
+        let due = [Some(day), day.succ_opt()]
+            .into_iter()
+            .flatten()
+            .map(|d| newsletter::cutoff(&config, d))
+            .find(|c| *c >= published)
+            .unwrap();
+        matinale::build::feeds(&config, due, matinale::build::Shrink::Allow, |_| {}).unwrap();
+        for file in ["feed.xml", "atom.xml", "feed.json"] {
+            prop_assert_eq!(published_in(dir.path(), file), Some(published), "{}", file);
+        }
+        let emailable = |y: i32| (1970..=9999).contains(&y);
+        match matinale::build::newsletter(&config, due, None, |_| {}) {
+            Ok(report) => {
+                use chrono::Datelike;
+                prop_assert!(emailable(due.year()) && emailable(report.date.year()));
+                prop_assert!(matches!(report.outcome, matinale::build::Outcome::Made { .. }) || published < due - Duration::hours(24), "{:?}", report.outcome);
+                if let matinale::build::Outcome::Made { .. } = report.outcome {
+                    let eml = std::fs::read_to_string(dir.path().join(format!("out/newsletter/{}.eml", report.date))).unwrap();
+                    prop_assert!(eml.contains(&format!("\r\nDate: {}\r\n", due.format("%a, %d %b %Y %H:%M:%S +0000"))), "{eml}");
+                }
+            }
+            Err(e) => {
+                let e = e.to_string();
+                prop_assert!(e.contains(".eml: Date: the edition of"), "{e}");
             }
         }
     }

@@ -79,7 +79,7 @@ pub enum Command {
     Newsletter {
         /// The edition's date (YYYY-MM-DD); default: the latest one due.
         /// A date whose send time is still to come gives a preview.
-        #[arg(long, value_name = "D")]
+        #[arg(long, value_name = "D", value_parser = parse_day)]
         date: Option<chrono::NaiveDate>,
     },
     /// Send that edition to one address, subject prefixed "[TEST] ",
@@ -90,7 +90,7 @@ pub enum Command {
         #[arg(long, value_name = "ADDR")]
         to: lettre::Address,
         /// The edition's date (YYYY-MM-DD); default: the latest one due.
-        #[arg(long, value_name = "D")]
+        #[arg(long, value_name = "D", value_parser = parse_day)]
         date: Option<chrono::NaiveDate>,
     },
     /// Tell the WebSub hub ([feeds] websub_hub) about every feed changed
@@ -107,8 +107,15 @@ pub enum Command {
 
 fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
     DateTime::parse_from_rfc3339(s)
-        .map(|d| d.with_timezone(&Utc))
         .map_err(|e| format!("{e}; expected RFC 3339 such as 2026-11-26T07:30:00+01:00"))
+        .and_then(|d| crate::content::date::in_range(d.with_timezone(&Utc), chrono_tz::UTC))
+}
+
+/// An edition's date, within the years an article's date may have.
+fn parse_day(s: &str) -> Result<chrono::NaiveDate, String> {
+    s.parse::<chrono::NaiveDate>()
+        .map_err(|e| format!("{e}; expected a date such as 2026-11-26"))
+        .and_then(crate::content::date::day_in_range)
 }
 
 /// What every command needs: the config, "now", and how loud to be.

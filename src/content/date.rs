@@ -3,11 +3,62 @@
 //! RFC 3339 with an offset is taken as is. A date-time without offset is a
 //! wall-clock time in the site's time zone: one that does not exist there
 //! (the hour skipped in spring) is an error, an ambiguous one (the hour
-//! repeated in autumn) is the earlier instant: the first time the clock
-//! showed it.
+//! repeated in autumn) is the earlier instant, the first time the clock showed it.
+//!
+//! Every date is kept within [`YEARS`], in UTC and in the site's time zone
+//! alike: RSS writes RFC 822 dates (RFC 5322 starts at 1900) and Atom
+//! RFC 3339 dates with four-digit years, so a date outside cannot be
+//! written by every output and is refused where it is read.
 
-use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{
+    DateTime, Datelike, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc,
+};
 use chrono_tz::Tz;
+use std::ops::RangeInclusive;
+
+/// The years a date may fall in.
+pub const YEARS: RangeInclusive<i32> = 1900..=9999;
+
+/// `d` if every output can write it, in UTC and in `tz`; else what is
+/// expected (the caller names the value).
+pub fn in_range(d: DateTime<Utc>, tz: Tz) -> Result<DateTime<Utc>, String> {
+    let local = d.with_timezone(&tz).year();
+    if YEARS.contains(&d.year()) && YEARS.contains(&local) {
+        Ok(d)
+    } else {
+        Err(format!(
+            "outside the years {} to {} that RSS and Atom dates can hold",
+            YEARS.start(),
+            YEARS.end()
+        ))
+    }
+}
+
+/// `d` in `tz` as RFC 822 and RFC 3339 can write it. Their offsets are in
+/// whole minutes, and chrono drops the seconds of one that has them (local
+/// mean time, before zones were standardised: Paris was +00:09:21 until
+/// 1911), which would move the instant: such a date is written in UTC.
+pub fn writable(d: DateTime<Utc>, tz: Tz) -> DateTime<FixedOffset> {
+    let local = d.with_timezone(&tz).fixed_offset();
+    if local.offset().local_minus_utc() % 60 == 0 {
+        local
+    } else {
+        d.fixed_offset()
+    }
+}
+
+/// `d` if it lies within [`YEARS`].
+pub fn day_in_range(d: NaiveDate) -> Result<NaiveDate, String> {
+    if YEARS.contains(&d.year()) {
+        Ok(d)
+    } else {
+        Err(format!(
+            "outside the years {} to {}",
+            YEARS.start(),
+            YEARS.end()
+        ))
+    }
+}
 
 const NAIVE_FORMATS: [&str; 4] = [
     "%Y-%m-%dT%H:%M:%S%.f",
@@ -19,6 +70,10 @@ const NAIVE_FORMATS: [&str; 4] = [
 /// Parses an article date; the error says what was expected.
 pub fn parse(s: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
     let s = s.trim();
+    parse_any(s, tz).and_then(|d| in_range(d, tz).map_err(|e| format!("`{s}` is {e}")))
+}
+
+fn parse_any(s: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
     if let Ok(d) = DateTime::parse_from_rfc3339(s) {
         return Ok(d.with_timezone(&Utc));
     }
@@ -81,5 +136,28 @@ mod tests {
         assert!(parse("hier", Paris)
             .unwrap_err()
             .contains("expected RFC 3339"));
+    }
+
+    #[test]
+    fn dates_outside_the_years_feeds_can_hold_are_refused() {
+        let out = |s: &str| parse(s, Paris).unwrap_err();
+        assert_eq!(
+            out("0000-01-01T00:00:00Z"),
+            "`0000-01-01T00:00:00Z` is outside the years 1900 to 9999 that RSS and Atom dates can hold"
+        );
+        assert!(out("1899-12-31T23:59:59Z").contains("outside the years"));
+        assert!(out("1899-12-31").contains("outside the years"));
+        // In UTC, past the year 9999.
+        assert!(out("9999-12-31T23:00:00-05:00").contains("outside the years"));
+        // In Paris, past the year 9999.
+        assert!(out("9999-12-31T23:30:00Z").contains("outside the years"));
+        assert_eq!(
+            parse("1900-01-01T00:00:00Z", Paris).unwrap(),
+            utc("1900-01-01T00:00:00Z")
+        );
+        assert_eq!(
+            parse("9999-12-31T22:00:00Z", Paris).unwrap(),
+            utc("9999-12-31T22:00:00Z")
+        );
     }
 }

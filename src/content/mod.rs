@@ -98,29 +98,29 @@ pub struct Prepared {
 }
 
 impl Prepared {
-    /// Cleans the body. Warnings (XML-illegal characters removed) are
-    /// returned for the caller to report.
+    /// Cleans the body. Warnings (XML-illegal characters removed, elements
+    /// nested too deep flattened) are returned for the caller to report.
     pub fn new(article: Arc<Article>, cleaner: &html::Cleaner) -> (Prepared, Option<Problem>) {
         let (content_html, warning) = match &article.body {
             None => (None, None),
             Some(body) => {
-                let raw = match body {
-                    Body::Html(h) => std::borrow::Cow::Borrowed(h.as_str()),
-                    Body::Markdown(md) => std::borrow::Cow::Owned(html::markdown_to_html(md)),
+                let (raw, md_flattened) = match body {
+                    Body::Html(h) => (std::borrow::Cow::Borrowed(h.as_str()), 0),
+                    Body::Markdown(md) => {
+                        let (h, n) = html::markdown_to_html(md);
+                        (std::borrow::Cow::Owned(h), n)
+                    }
                 };
                 let removed = crate::text::count_xml_illegal(&raw);
-                let warning = (removed > 0).then(|| {
+                let (clean, flattened) = cleaner.clean_counting(&raw, &article.url);
+                let warning = body_warning(removed, md_flattened + flattened).map(|message| {
                     Problem::new(
                         &article.origin.path,
                         Some(article.origin.line),
                         "content",
-                        format!(
-                            "removed {removed} character{} that XML 1.0 forbids",
-                            if removed == 1 { "" } else { "s" }
-                        ),
+                        message,
                     )
                 });
-                let clean = cleaner.clean(&raw, &article.url);
                 (Some(clean).filter(|h| !h.trim().is_empty()), warning)
             }
         };
@@ -140,6 +140,26 @@ impl Prepared {
             warning,
         )
     }
+}
+
+/// What cleaning a body changed, if anything.
+fn body_warning(removed: usize, flattened: usize) -> Option<String> {
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    let mut said = Vec::new();
+    if removed > 0 {
+        said.push(format!(
+            "removed {removed} character{} that XML 1.0 forbids",
+            plural(removed)
+        ));
+    }
+    if flattened > 0 {
+        said.push(format!(
+            "flattened {flattened} element{} nested deeper than {} levels (their text is kept)",
+            plural(flattened),
+            html::nesting::MAX_DEPTH
+        ));
+    }
+    (!said.is_empty()).then(|| said.join("; "))
 }
 
 /// Receives valid, published articles from a loader.
@@ -285,8 +305,10 @@ pub fn load(
                     })
                 }
             };
-            let horizon =
-                now - chrono::Duration::days(i64::from(config.newsletter.lookback_days) + 1);
+            let horizon = crate::newsletter::before(
+                now,
+                chrono::Duration::days(i64::from(config.newsletter.lookback_days) + 1),
+            );
             // The same source whatever folder matinale runs from.
             let key = input.name.strip_prefix(&config.root).unwrap_or(&input.name);
             let memory = foreign::admit_all(

@@ -32,7 +32,7 @@ pub fn render(feed: &Feed, entries: &[Arc<super::Item>], buf: Vec<u8>) -> io::Re
 }
 
 fn fixed(feed: &Feed, d: DateTime<Utc>) -> FixedDateTime {
-    d.with_timezone(&feed.tz()).fixed_offset()
+    crate::content::date::writable(d, feed.tz())
 }
 
 /// The Atom id of an article: its id when that is an absolute URI, else a

@@ -64,7 +64,8 @@ struct Item<'a> {
 pub fn render(feed: &Feed, entries: &[Arc<super::Item>], mut out: Vec<u8>) -> io::Result<Vec<u8>> {
     let site = &feed.config.site;
     let tz = feed.tz();
-    let date = |d: chrono::DateTime<chrono::Utc>| d.with_timezone(&tz).to_rfc3339();
+    let date =
+        |d: chrono::DateTime<chrono::Utc>| crate::content::date::writable(d, tz).to_rfc3339();
     let doc = JsonFeed {
         version: "https://jsonfeed.org/version/1.1",
         title: &feed.title,

@@ -71,7 +71,7 @@ fn channel(feed: &Feed, entries: &[Arc<super::Item>]) -> Channel {
             ..Default::default()
         });
     }
-    let updated = feed.updated.map(|u| u.with_timezone(&tz));
+    let updated = feed.updated.map(|u| crate::content::date::writable(u, tz));
     Channel {
         title: feed.title.clone(),
         link: feed.home.to_string(),
@@ -157,7 +157,7 @@ fn item(feed: &Feed, item: &super::Item) -> Item {
             value: a.id.clone(),
             permalink: a.id == url,
         }),
-        pub_date: Some(a.published.with_timezone(&feed.tz()).to_rfc2822()),
+        pub_date: Some(crate::content::date::writable(a.published, feed.tz()).to_rfc2822()),
         content: item.content.clone(),
         dublin_core_ext: (!a.authors.is_empty()).then(|| DublinCoreExtension {
             creators: a.authors.iter().map(|p| p.name.clone()).collect(),

@@ -43,6 +43,13 @@ impl Ledger {
         if l.editions.windows(2).any(|w| w[0].date >= w[1].date) {
             return Err("editions are not in date order".into());
         }
+        // A damaged or edited ledger must not carry a date the feed of
+        // editions cannot write.
+        for e in &l.editions {
+            crate::content::date::day_in_range(e.date)
+                .and_then(|_| crate::content::date::in_range(e.cutoff, chrono_tz::UTC))
+                .map_err(|why| format!("the edition of {}: its date is {why}", e.date))?;
+        }
         Ok(l)
     }
 

@@ -28,7 +28,10 @@ pub fn cutoff(config: &Config, date: NaiveDate) -> DateTime<Utc> {
         match tz.from_local_datetime(&local) {
             LocalResult::Single(d) => return d.with_timezone(&Utc),
             LocalResult::Ambiguous(a, b) => return a.min(b).with_timezone(&Utc),
-            LocalResult::None => local += Duration::minutes(1),
+            LocalResult::None => match local.checked_add_signed(Duration::minutes(1)) {
+                Some(next) => local = next,
+                None => break,
+            },
         }
     }
     Utc.from_utc_datetime(&date.and_time(config.newsletter.send_time))
@@ -75,7 +78,7 @@ pub fn window(config: &Config, ledger: &Ledger, date: NaiveDate) -> Result<Windo
     let end = cutoff(config, date);
     match (ledger.first(), ledger.last()) {
         (None, _) | (_, None) => Ok(Window::New {
-            start: end - Duration::hours(24),
+            start: before(end, Duration::hours(24)),
             end,
         }),
         (Some(first), Some(last)) => {
@@ -89,14 +92,24 @@ pub fn window(config: &Config, ledger: &Ledger, date: NaiveDate) -> Result<Windo
                 });
             }
             // Never before the first edition's window.
-            let origin = first.cutoff - Duration::hours(24);
-            let lookback = end - Duration::days(i64::from(config.newsletter.lookback_days));
+            let origin = before(first.cutoff, Duration::hours(24));
+            let lookback = before(
+                end,
+                Duration::days(i64::from(config.newsletter.lookback_days)),
+            );
             Ok(Window::New {
                 start: origin.max(lookback),
                 end,
             })
         }
     }
+}
+
+/// `d` moved back by `by`, or the earliest instant there is: an extreme
+/// `lookback_days`, or a cutoff read from a damaged ledger, must not
+/// overflow.
+pub fn before(d: DateTime<Utc>, by: Duration) -> DateTime<Utc> {
+    d.checked_sub_signed(by).unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
 /// Collects the articles of one edition from a loader.

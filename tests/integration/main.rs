@@ -8,6 +8,7 @@ mod harness;
 mod atomic;
 mod cli;
 mod errors;
+mod extremes;
 mod feed_source;
 mod hostile;
 mod newsletter;
