@@ -96,3 +96,26 @@ fn missing_config_and_source_say_which_path() {
         "error: cannot read articles.jsonl: No such file or directory (os error 2)\n"
     );
 }
+
+/// The site `name` with a UTF-8 byte-order mark before its export.
+fn with_bom(name: &str) -> Site {
+    let site = Site::fixture(name);
+    let text = site.read("articles.jsonl");
+    site.write("articles.jsonl", &format!("\u{feff}{text}"));
+    site
+}
+
+#[test]
+fn a_byte_order_mark_is_ignored_and_lines_keep_their_numbers() {
+    // The same problems, on the same lines, as without the mark.
+    let plain = fails(&Site::fixture("invalid-jsonl"), &[]);
+    assert_eq!(fails(&with_bom("invalid-jsonl"), &[]), plain);
+    assert!(plain.contains("\narticles.jsonl:2: title: "), "{plain}");
+
+    // A valid export builds the same feeds.
+    let plain = Site::fixture("hostile");
+    let bom = with_bom("hostile");
+    let (a, b) = (plain.ok(&["build"]), bom.ok(&["build"]));
+    assert_eq!((a.stdout, a.stderr), (b.stdout, b.stderr));
+    assert_eq!(plain.contents("public"), bom.contents("public"));
+}
