@@ -351,6 +351,15 @@ def check_xml_feed(path, kind, expected, cfg, report, category=None):
         problems.mismatch(None, "bozo", False, f"{type(d.bozo_exception).__name__}: {d.bozo_exception}")
     want_version = "rss20" if kind == "rss" else "atom10"
     problems.check(None, "version (feedparser)", want_version, d.get("version"))
+    # The site's description (else, in RSS, the feed's title). The RSS
+    # channel's description is HTML, as an item's is: read as a reader
+    # shows it, `C++ <template>` must keep its words.
+    if kind == "rss":
+        got = text_of_html(d.feed["subtitle"]) if "subtitle" in d.feed else None
+        problems.check(None, "description", cfg["description"] or plain(d.feed.get("title")), got)
+    else:
+        got = html_text(d.feed.get("subtitle"), d.feed.get("subtitle_detail"))
+        problems.check(None, "subtitle", cfg["description"] or None, got)
     entries = d.entries
     problems.check(None, "entry count", len(expected), len(entries))
     raw_titles = rss_raw_titles(path) if kind == "rss" else []
@@ -543,6 +552,7 @@ def main(argv):
     cfg = {
         "ctas": conf.get("cta", []),
         "full_content": feeds.get("full_content", True),
+        "description": plain(site.get("description", "")),
         "notes": set(),
     }
     out = os.path.join(site_dir, feeds.get("output_dir", "public"))
