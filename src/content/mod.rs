@@ -375,6 +375,11 @@ impl Validator {
         self.tz
     }
 
+    /// The run's "now": an article dated after it is scheduled.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
     pub fn problem(&mut self, origin: &Origin, field: &str, message: impl Into<String>) {
         self.report.problems.push(Problem::new(
             &origin.path,

@@ -542,3 +542,50 @@ fn an_html_page_served_instead_of_the_feed_is_exit_1() {
         "a page that is not a feed is not kept"
     );
 }
+
+#[test]
+fn an_item_withdrawn_before_its_date_is_never_published() {
+    let site = site("wordpress.xml");
+    // At 20:00 (19:00 UTC) the feed already lists the fibre article, dated
+    // 20:30 UTC: scheduled, not yet published, so not remembered.
+    site.write("feeds/wordpress.xml", &wordpress_with(&[1, 2]));
+    let run = site.run(&["--now", "2026-11-25T20:00:00+01:00", "feeds"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .starts_with("read 1 article from feeds/wordpress.xml (0 drafts, 1 scheduled after "),
+        "{}",
+        run.stdout
+    );
+    let seen = site.read("out/newsletter/seen.jsonl");
+    assert_eq!(seen.lines().count(), 2, "{seen}");
+    assert!(!seen.contains("fibre"), "{seen}");
+
+    // The source withdraws it before its time: the morning's edition and
+    // the feeds never carry it.
+    site.write("feeds/wordpress.xml", &wordpress_with(&[2]));
+    let run = site.ok(&["build"]);
+    assert!(
+        run.stdout.contains(
+            "newsletter 2026-11-26: edition, 1 article, subject « Le Fil du matin : Test : le casque audio à 99 euros qui fait mieux que les grands »"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(!site.read("out/newsletter/2026-11-26.txt").contains("Fibre"));
+    assert!(!site.read("public/feed.xml").contains("fibre"));
+    assert!(!site.read("out/newsletter/seen.jsonl").contains("fibre"));
+
+    // Listed once its time has come, it is remembered like any other.
+    site.write("feeds/wordpress.xml", &wordpress_with(&[1, 2]));
+    site.ok(&["feeds"]);
+    site.write("feeds/wordpress.xml", &wordpress_with(&[2]));
+    let run = site.ok(&["feeds"]);
+    assert!(
+        run.stdout
+            .starts_with("read 2 articles from feeds/wordpress.xml "),
+        "{}",
+        run.stdout
+    );
+    assert!(site.read("public/feed.xml").contains("fibre"));
+}
