@@ -144,7 +144,7 @@ pub struct Content {
     pub on_invalid: OnInvalid,
     pub timeout_s: u64,
     /// A feed source given as an http(s) URL; `path` is then that URL, for
-    /// messages.
+    /// messages, with its credentials hidden.
     pub remote: Option<Url>,
 }
 
@@ -319,7 +319,7 @@ impl Config {
         let content = Content {
             source,
             path: match &remote {
-                Some(u) => PathBuf::from(u.as_str()),
+                Some(u) => PathBuf::from(crate::fetch::redacted(u)),
                 None => root.join(raw_path),
             },
             on_invalid,
@@ -607,7 +607,10 @@ impl Validator<'_> {
                     table,
                     index,
                     key,
-                    format!("`{s}` is not an absolute http(s) URL; expected e.g. \"https://www.example.com/\""),
+                    format!(
+                        "`{}` is not an absolute http(s) URL; expected e.g. \"https://www.example.com/\"",
+                        crate::fetch::redact(s)
+                    ),
                 );
                 None
             }

@@ -221,7 +221,8 @@ impl Input {
         };
         Ok(Input {
             name: c.path.clone(),
-            base: Some(url.clone()),
+            // Links resolved against it must not carry its credentials.
+            base: Some(crate::fetch::without_credentials(url)),
             bytes,
             warning,
             fresh,
