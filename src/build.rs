@@ -549,7 +549,7 @@ pub fn send_test(
     config: &Config,
     now: DateTime<Utc>,
     date: Option<chrono::NaiveDate>,
-    to: &lettre::Address,
+    to: &lettre::message::Mailbox,
     transport: &dyn crate::mail::Transport,
 ) -> Result<SendReport, Error> {
     use crate::newsletter::render;
@@ -569,7 +569,7 @@ pub fn send_test(
     let recipient = render::Recipient::Test(to.to_string());
     let rendered = render::render(config, &templates, plan.date, &layout, &recipient)?;
     let eml = render::message(config, plan.date, plan.cutoff, &rendered, &recipient)?;
-    let where_to = transport.deliver(&config.newsletter.from.email, to, &eml)?;
+    let where_to = transport.deliver(&config.newsletter.from.email, &to.email, &eml)?;
     Ok(SendReport {
         date: plan.date,
         delivered: Some(where_to),
