@@ -69,11 +69,17 @@ fn plan<'a>(
             problems: Problems(std::mem::take(&mut load.problems)).sorted(),
         });
     }
-    let set = FeedSet::build(config, selection).map_err(|problems| Error::Invalid {
+    let on_invalid = if skip {
+        OnInvalid::Skip
+    } else {
+        OnInvalid::Fail
+    };
+    let set = FeedSet::build(config, selection, on_invalid).map_err(|problems| Error::Invalid {
         problems: Problems(problems).sorted(),
     })?;
     // Invalid articles left out (skip), then what was changed on the way.
     let mut warnings: Vec<Problem> = load.problems.clone();
+    warnings.extend(set.problems);
     warnings.sort();
     warnings.extend(set.warnings);
     warnings.extend(load.warnings.iter().cloned());
