@@ -131,8 +131,8 @@ fn percent_decode(s: &str) -> Vec<u8> {
     while i < bytes.len() {
         let hex = bytes
             .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
+            .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
+            .and_then(|h| u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok());
         match (bytes[i], hex) {
             (b'%', Some(b)) => {
                 out.push(b);
@@ -294,6 +294,9 @@ mod tests {
         );
         // "jean:p@ss:w"
         assert_eq!(basic_auth(&url).unwrap(), "Basic amVhbjpwQHNzOnc=");
+        // A `%` that starts no escape is itself.
+        assert_eq!(percent_decode("a%+fb%4"), b"a%+fb%4");
+        assert_eq!(percent_decode("%C3%A9t%c3%a9"), "été".as_bytes());
         let token = Url::parse("https://tok3n@example.org/").unwrap();
         assert_eq!(redacted(&token), "https://***@example.org/");
         assert_eq!(basic_auth(&token).unwrap(), "Basic dG9rM246");

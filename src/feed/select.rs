@@ -5,10 +5,10 @@
 //! the `max_items` newest overall and per category, and drops the rest at
 //! once: memory is bounded by what can still appear in a feed.
 //!
-//! Category names that differ only by case (`Apple`, `apple`: a foreign
-//! feed's tags) are one category, spelt as first used in source order (of
-//! several spellings in one article, the first in byte order); the
-//! articles' categories are given that spelling.
+//! With per-category feeds, category names that differ only by case
+//! (`Apple`, `apple`: a foreign feed's tags) are one category, spelt as
+//! first used in source order (of several spellings in one article, the
+//! first in byte order); the articles' categories are given that spelling.
 
 use crate::content::{Article, ArticleSink, Origin};
 use std::cmp::{Ordering, Reverse};
