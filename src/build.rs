@@ -129,11 +129,17 @@ fn plan<'a>(
             problems: Problems(std::mem::take(&mut load.problems)).sorted(),
         });
     }
-    let set = FeedSet::build(config, selection).map_err(|problems| Error::Invalid {
+    let on_invalid = if skip {
+        OnInvalid::Skip
+    } else {
+        OnInvalid::Fail
+    };
+    let set = FeedSet::build(config, selection, on_invalid).map_err(|problems| Error::Invalid {
         problems: Problems(problems).sorted(),
     })?;
     // Invalid articles left out (skip), then what was changed on the way.
     let mut warnings: Vec<Problem> = load.problems.clone();
+    warnings.extend(set.problems);
     warnings.sort();
     warnings.extend(set.warnings);
     warnings.extend(load.warnings.iter().cloned());
@@ -668,7 +674,7 @@ pub fn send_test(
     config: &Config,
     now: DateTime<Utc>,
     date: Option<chrono::NaiveDate>,
-    to: &lettre::Address,
+    to: &lettre::message::Mailbox,
     transport: &dyn crate::mail::Transport,
 ) -> Result<SendReport, Error> {
     use crate::newsletter::render;
@@ -688,7 +694,7 @@ pub fn send_test(
     let recipient = render::Recipient::Test(to.to_string());
     let rendered = render::render(config, &templates, plan.date, &layout, &recipient)?;
     let eml = render::message(config, plan.date, plan.cutoff, &rendered, &recipient)?;
-    let where_to = transport.deliver(&config.newsletter.from.email, to, &eml)?;
+    let where_to = transport.deliver(&config.newsletter.from.email, &to.email, &eml)?;
     Ok(SendReport {
         date: plan.date,
         delivered: Some(where_to),

@@ -7,10 +7,16 @@
 //! used (with a warning when the server failed). The new copy is written by
 //! the build, in the same commit as the outputs made from it, and only once
 //! it parsed: a page that is not a feed never replaces a good copy.
+//!
+//! Credentials in the source's URL (`https://user:secret@host/feed.xml`)
+//! become a Basic `Authorization` header and nothing else: the URL is
+//! requested without them, and every message and file that names it shows
+//! it [`redacted`].
 
 use crate::error::Error;
 use crate::layout::SourceCopy;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::time::Duration;
 use url::Url;
 
@@ -48,10 +54,116 @@ pub enum Fetched {
     },
 }
 
+/// `url` as messages and files name it: its password, or a user alone
+/// (which may be a token), shown as `***`.
+pub fn redacted(url: &Url) -> String {
+    if url.username().is_empty() && url.password().is_none() {
+        return url.to_string();
+    }
+    let mut shown = url.clone();
+    let hidden = if url.password().is_some() {
+        shown.set_password(Some("***"))
+    } else {
+        shown.set_username("***")
+    };
+    match hidden {
+        Ok(()) => shown.to_string(),
+        Err(()) => without_credentials(url).to_string(),
+    }
+}
+
+/// `s`, a URL as feed.toml writes it (perhaps not a valid one), with its
+/// credentials hidden, for a message about it.
+pub fn redact(s: &str) -> Cow<'_, str> {
+    if let Ok(url) = Url::parse(s.trim()) {
+        return if url.username().is_empty() && url.password().is_none() {
+            Cow::Borrowed(s)
+        } else {
+            Cow::Owned(redacted(&url))
+        };
+    }
+    // Not a URL: whatever stands where credentials would is hidden.
+    let Some(start) = s.find("://").map(|i| i + 3) else {
+        return Cow::Borrowed(s);
+    };
+    let end = s[start..].find(['?', '#']).map_or(s.len(), |i| start + i);
+    match s[start..end].rfind('@') {
+        Some(at) => Cow::Owned(format!("{}***{}", &s[..start], &s[start + at..])),
+        None => Cow::Borrowed(s),
+    }
+}
+
+/// `url` without its credentials: what is requested, and what the feed's
+/// relative links resolve against.
+pub fn without_credentials(url: &Url) -> Url {
+    let mut bare = url.clone();
+    // Only a URL without a host refuses these, and it has no credentials.
+    let _ = bare.set_username("");
+    let _ = bare.set_password(None);
+    bare
+}
+
+/// The Basic `Authorization` header of the credentials in `url`, decoded
+/// from the URL's percent-encoding (`p%40ss` is the password `p@ss`).
+fn basic_auth(url: &Url) -> Option<String> {
+    if url.username().is_empty() && url.password().is_none() {
+        return None;
+    }
+    let mut pair = percent_decode(url.username());
+    pair.push(b':');
+    pair.extend(percent_decode(url.password().unwrap_or("")));
+    Some(format!("Basic {}", base64(&pair)))
+}
+
+fn percent_decode(s: &str) -> Vec<u8> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
+            .and_then(|h| u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// Standard base64 with padding (RFC 4648), as Basic authentication asks.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
+        for k in 0..4 {
+            if k <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * k) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 fn read_kept(kept: &SourceCopy, url: &Url) -> Option<(Vec<u8>, Meta)> {
     let meta: Meta = serde_json::from_slice(&std::fs::read(&kept.meta).ok()?).ok()?;
     // A copy of another URL (the source changed in feed.toml) is no copy.
-    if meta.url != url.as_str() {
+    if meta.url != redacted(url) {
         return None;
     }
     let body = std::fs::read(&kept.body).ok()?;
@@ -75,8 +187,11 @@ pub fn fetch(
         .build()
         .into();
     let mut request = agent
-        .get(url.as_str())
+        .get(without_credentials(url).as_str())
         .header("Accept", "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.5");
+    if let Some(auth) = basic_auth(url) {
+        request = request.header("Authorization", auth);
+    }
     if let Some((_, meta)) = &kept {
         if let Some(etag) = &meta.etag {
             request = request.header("If-None-Match", etag);
@@ -92,7 +207,7 @@ pub fn fetch(
                 warning: Some(format!("{what}; using the copy fetched before")),
             }),
             None => Err(Error::Remote {
-                server: format!("cannot fetch {url}"),
+                server: format!("cannot fetch {}", redacted(url)),
                 what,
                 hint: "check [content] path, and that the server is up; there is no copy fetched before to fall back on".to_owned(),
             }),
@@ -126,7 +241,7 @@ pub fn fetch(
             .map(str::to_owned)
     };
     let meta = Meta {
-        url: url.to_string(),
+        url: redacted(url),
         etag: header("etag"),
         last_modified: header("last-modified"),
     };
@@ -158,5 +273,67 @@ fn transport_error(e: &ureq::Error, timeout: Duration) -> String {
             format!("more than {MAX_REDIRECTS} redirects (a redirect loop?)")
         }
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_are_hidden_and_decoded_for_the_header() {
+        let url = Url::parse("https://jean:p%40ss:w@example.org/feed.xml").unwrap();
+        assert_eq!(redacted(&url), "https://jean:***@example.org/feed.xml");
+        assert_eq!(
+            without_credentials(&url).as_str(),
+            "https://example.org/feed.xml"
+        );
+        // "jean:p@ss:w"
+        assert_eq!(basic_auth(&url).unwrap(), "Basic amVhbjpwQHNzOnc=");
+        // A `%` that starts no escape is itself.
+        assert_eq!(percent_decode("a%+fb%4"), b"a%+fb%4");
+        assert_eq!(percent_decode("%C3%A9t%c3%a9"), "été".as_bytes());
+        let token = Url::parse("https://tok3n@example.org/").unwrap();
+        assert_eq!(redacted(&token), "https://***@example.org/");
+        assert_eq!(basic_auth(&token).unwrap(), "Basic dG9rM246");
+        let plain = Url::parse("https://example.org/@user/feed").unwrap();
+        assert_eq!(redacted(&plain), plain.as_str());
+        assert_eq!(basic_auth(&plain), None);
+    }
+
+    #[test]
+    fn text_that_is_not_a_url_is_redacted_too() {
+        assert_eq!(
+            redact("https://u:secret@/feed.xml"),
+            "https://***@/feed.xml"
+        );
+        assert_eq!(
+            redact("https://u:s@e@x .org/f?a@b"),
+            "https://***@x .org/f?a@b"
+        );
+        assert_eq!(
+            redact(" https://u:secret@example.org/"),
+            "https://u:***@example.org/"
+        );
+        assert_eq!(redact("feeds/local.xml"), "feeds/local.xml");
+        assert_eq!(
+            redact("https://example.org/@user"),
+            "https://example.org/@user"
+        );
+    }
+
+    #[test]
+    fn base64_pads_as_rfc_4648_says() {
+        for (plain, coded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(plain.as_bytes()), coded);
+        }
     }
 }

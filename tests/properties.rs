@@ -3,6 +3,7 @@
 //! README for every input proptest can think of, not for a few examples.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use matinale::config::OnInvalid;
 use matinale::content::html::{nesting, Cleaner};
 use matinale::content::{Article, ArticleSink, Origin};
 use matinale::feed::select::FeedSelection;
@@ -72,6 +73,9 @@ fn category_name() -> impl Strategy<Value = String> {
     prop_oneof![
         Just("Jeux vidéo".to_owned()),
         Just("Jeux video".to_owned()),
+        Just("jeux vidéo".to_owned()),
+        Just("Apple".to_owned()),
+        Just("apple".to_owned()),
         Just("JEUX-VIDÉO".to_owned()),
         Just("../x".to_owned()),
         Just("x".to_owned()),
@@ -86,44 +90,82 @@ fn category_name() -> impl Strategy<Value = String> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
-    /// Every category gets a feed folder of its own, or, when two names
-    /// share a slug, the build is refused with a problem naming the later
-    /// one: never two categories in one folder.
+    /// Names that differ only by case are one category, spelt as first
+    /// used; every other category gets a feed folder of its own, or, when
+    /// two names share a slug, the build is refused with a problem naming
+    /// the later one, or with `skip` goes on without the later one's feed:
+    /// never two categories in one folder.
     #[test]
     fn category_feeds_are_unique_or_reported(names in prop::collection::vec(category_name(), 1..12)) {
         let config = config("");
-        let mut selection = FeedSelection::new(Some(50), true);
-        let t0 = DateTime::parse_from_rfc3339("2026-11-25T08:00:00Z").unwrap().to_utc();
-        for (i, name) in names.iter().enumerate() {
-            let a = article(i, t0 + Duration::minutes(i as i64), vec![name.clone()]);
-            if selection.wants(&a) {
-                selection.accept(a);
-            }
-        }
         // Names as the content model keeps them (plain text).
-        let distinct: BTreeSet<String> = names
+        let names: Vec<String> = names
             .iter()
             .map(|n| matinale::content::text::plain(n).into_owned())
+            .filter(|n| !n.is_empty())
             .collect();
-        let by_slug: BTreeMap<String, usize> = distinct.iter().fold(BTreeMap::new(), |mut m, n| {
-            *m.entry(slugify(n)).or_default() += 1;
-            m
-        });
-        let colliding = by_slug.values().any(|&n| n > 1);
-        match FeedSet::build(&config, selection) {
-            Ok(set) => {
-                prop_assert!(!colliding, "{names:?}");
-                let dirs: BTreeSet<&str> = set.feeds.iter().map(|f| f.dir.as_str()).collect();
-                prop_assert_eq!(dirs.len(), set.feeds.len());
-                prop_assert_eq!(set.feeds.len(), distinct.len() + 1);
-                for f in &set.feeds[1..] {
-                    let slug = f.dir.strip_prefix("category/").unwrap().trim_end_matches('/');
-                    prop_assert!(is_slug(slug), "{slug}");
+        let selection = || {
+            let mut selection = FeedSelection::new(Some(50), true);
+            let t0 = DateTime::parse_from_rfc3339("2026-11-25T08:00:00Z").unwrap().to_utc();
+            for (i, name) in names.iter().enumerate() {
+                let a = article(i, t0 + Duration::minutes(i as i64), vec![name.clone()]);
+                if selection.wants(&a) {
+                    selection.accept(a);
                 }
             }
-            Err(problems) => {
-                prop_assert!(colliding, "{names:?}: {problems:?}");
-                prop_assert!(problems.iter().all(|p| p.field == "categories" && p.message.contains("use one spelling")));
+            selection
+        };
+        // One spelling per lowercase form, the first used, in order.
+        let mut spelt: Vec<String> = Vec::new();
+        for n in &names {
+            if !spelt.iter().any(|s| s.to_lowercase() == n.to_lowercase()) {
+                spelt.push(n.clone());
+            }
+        }
+        let mut by_slug: BTreeMap<String, Vec<&String>> = BTreeMap::new();
+        for n in &spelt {
+            by_slug.entry(slugify(n)).or_default().push(n);
+        }
+        let colliding = by_slug.values().any(|v| v.len() > 1);
+        // With skip, the first name of each slug has its feed.
+        let firsts: BTreeSet<&String> = by_slug.values().map(|v| v[0]).collect();
+        let later = |name: &str| {
+            by_slug[&slugify(name)]
+                .iter()
+                .position(|n| n.to_lowercase() == name.to_lowercase())
+                .is_some_and(|p| p > 0)
+        };
+        for on_invalid in [OnInvalid::Fail, OnInvalid::Skip] {
+            match FeedSet::build(&config, selection(), on_invalid) {
+                Ok(set) => {
+                    prop_assert!(!colliding || on_invalid == OnInvalid::Skip, "{names:?}");
+                    let dirs: BTreeSet<&str> = set.feeds.iter().map(|f| f.dir.as_str()).collect();
+                    prop_assert_eq!(dirs.len(), set.feeds.len());
+                    let named: BTreeSet<&String> =
+                        set.feeds[1..].iter().filter_map(|f| f.category.as_ref()).collect();
+                    prop_assert_eq!(&named, &firsts, "{:?}", names);
+                    for f in &set.feeds[1..] {
+                        let slug = f.dir.strip_prefix("category/").unwrap().trim_end_matches('/');
+                        prop_assert!(is_slug(slug), "{slug}");
+                        let name = f.category.as_ref().unwrap();
+                        // Every article of the name, whatever its case, and
+                        // in the category's spelling.
+                        let want = names.iter().filter(|n| n.to_lowercase() == name.to_lowercase()).count();
+                        prop_assert_eq!(f.entries.len(), want, "{}", name);
+                        for e in &f.entries {
+                            prop_assert_eq!(&e.article.categories, &vec![name.clone()]);
+                        }
+                    }
+                    // One problem per article of a later name.
+                    let left_out = names.iter().filter(|n| later(n)).count();
+                    prop_assert_eq!(set.problems.len(), left_out, "{:?}", set.problems);
+                    prop_assert!(set.problems.iter().all(|p| p.field == "categories"
+                        && p.message.ends_with("use one spelling; the article is left out of that category feed")));
+                }
+                Err(problems) => {
+                    prop_assert!(colliding && on_invalid == OnInvalid::Fail, "{names:?}: {problems:?}");
+                    prop_assert!(problems.iter().all(|p| p.field == "categories" && p.message.ends_with("use one spelling")));
+                }
             }
         }
     }

@@ -43,8 +43,8 @@ pub fn check(config: &Config, input: &[u8], write_to: &Path) {
     let Ok(report) = content::load(config, now, source.as_ref(), &mut selection) else {
         return;
     };
-    let Ok(set) = FeedSet::build(config, selection) else {
-        // Two categories with one slug: reported, not written.
+    // `skip`: two categories with one slug leave the later one out.
+    let Ok(set) = FeedSet::build(config, selection, config.content.on_invalid) else {
         return;
     };
     assert!(set.feeds[0].entries.len() <= report.published);

@@ -86,9 +86,11 @@ pub enum Command {
     /// through the [smtp] relay (without a host: into out/outbox/).
     /// Records nothing.
     SendTest {
-        /// Who receives the test.
-        #[arg(long, value_name = "ADDR")]
-        to: lettre::Address,
+        /// Who receives the test: an address (jean@example.org) or a name
+        /// and an address ("Jean Dupont <jean@example.org>", quoted for the
+        /// shell). Anything else is bad usage (exit 2).
+        #[arg(long, value_name = "ADDR", value_parser = send_test::parse_to)]
+        to: lettre::message::Mailbox,
         /// The edition's date (YYYY-MM-DD); default: the latest one due.
         #[arg(long, value_name = "D", value_parser = parse_day)]
         date: Option<chrono::NaiveDate>,

@@ -2,8 +2,26 @@
 
 use super::{warn_all, Ctx};
 use crate::mail::{Outbox, Relay, Transport};
+use lettre::message::Mailbox;
 
-pub fn run(ctx: &Ctx, to: &lettre::Address, date: Option<chrono::NaiveDate>) -> anyhow::Result<()> {
+/// Reads `--to`: an address, or a name and an address
+/// (`Jean Dupont <jean@example.org>`), as the message's `To:` takes it. A
+/// value that is not one is bad usage (exit 2), said before any work.
+pub fn parse_to(s: &str) -> Result<Mailbox, String> {
+    let expected = "expected an address such as jean@example.org, or a name and an address \
+                    such as \"Jean Dupont <jean@example.org>\"";
+    let mailbox: Mailbox = s
+        .parse()
+        .map_err(|e| format!("not an email address ({e}); {expected}"))?;
+    // The message's `To:` is made from this text: it must read back as the
+    // same mailbox, or the send would fail after the edition was built.
+    match mailbox.to_string().parse::<Mailbox>() {
+        Ok(again) if again == mailbox => Ok(mailbox),
+        _ => Err(format!("cannot be written in a `To:` header; {expected}")),
+    }
+}
+
+pub fn run(ctx: &Ctx, to: &Mailbox, date: Option<chrono::NaiveDate>) -> anyhow::Result<()> {
     let config = &ctx.config;
     let relay;
     let outbox;
@@ -19,7 +37,7 @@ pub fn run(ctx: &Ctx, to: &lettre::Address, date: Option<chrono::NaiveDate>) -> 
                 dir: config.layout.outbox(),
                 name: format!(
                     "{day}-test-{}",
-                    to.to_string().replace(['@', '/', '\\'], "_")
+                    to.email.to_string().replace(['@', '/', '\\'], "_")
                 ),
             };
             &outbox

@@ -66,7 +66,10 @@ impl<'a> Validator<'a> {
                     table,
                     index,
                     key,
-                    format!("`{s}` is not an absolute http(s) URL; expected e.g. \"https://www.example.com/\""),
+                    format!(
+                        "`{}` is not an absolute http(s) URL; expected e.g. \"https://www.example.com/\"",
+                        crate::fetch::redact(s)
+                    ),
                 );
                 None
             }
@@ -350,7 +353,7 @@ pub(super) fn content(c: RawContent, root: &Path, v: &mut Validator) -> Content 
     Content {
         source,
         path: match &remote {
-            Some(u) => PathBuf::from(u.as_str()),
+            Some(u) => PathBuf::from(crate::fetch::redacted(u)),
             None => root.join(raw_path),
         },
         on_invalid,

@@ -8,7 +8,10 @@
 //!
 //! A feed shows only its newest items, so the items of earlier fetches are
 //! remembered (`seen.jsonl`, beside the ledger): an article that scrolled
-//! out of the feed before the morning is still in the edition.
+//! out of the feed before the morning is still in the edition. Only items
+//! seen published are remembered: one dated in the future is the source's
+//! to withdraw until its time comes, so it is published only if a run
+//! still finds it listed then, never from memory.
 
 use super::raw::{RawArticle, RawAuthor, RawComments, RawDate, RawImage, RawPerson};
 use super::{check, Article, Body, Checked, Origin, Validator};
@@ -627,7 +630,8 @@ fn memory_header(key: &str) -> String {
 
 /// Admits the items of a feed, then the remembered items it no longer
 /// shows; returns the new memory: a header naming the source, then every
-/// valid item published after `horizon`, newest first, as JSON Lines.
+/// valid item published between `horizon` and now, newest first, as JSON
+/// Lines.
 /// `key` names the source in the memory (as feed.toml does).
 pub fn admit_all(
     records: Vec<Record>,
@@ -663,7 +667,7 @@ pub fn admit_all(
                 ));
                 continue;
             }
-            if article.published >= horizon {
+            if article.published >= horizon && article.published <= v.now() {
                 memory.push(remember(article, body.as_deref()));
             }
         }
@@ -702,7 +706,12 @@ pub fn admit_all(
             let Checked::Valid { article, .. } = &checked else {
                 continue;
             };
-            if article.published < horizon || !ids.insert(article.id.clone()) {
+            // A scheduled item in a memory written before it was kept
+            // for published items only: not seen published, so forgotten.
+            if article.published < horizon
+                || article.published > v.now()
+                || !ids.insert(article.id.clone())
+            {
                 continue;
             }
             memory.push(remember(article, body.as_deref()));

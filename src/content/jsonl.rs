@@ -7,7 +7,9 @@
 //! duplicates are found and the sink keeps what it wants. A body is decoded
 //! only when the sink keeps its article, except when it keeps everything
 //! (an archive feed): then the workers decode it too. Blank lines are
-//! ignored. Memory is a few blocks in flight, whatever the file's size.
+//! ignored, and so is a UTF-8 byte-order mark at the start of the file
+//! (Excel and some Windows tools write one). Memory is a few blocks in
+//! flight, whatever the file's size.
 
 use super::raw::RawArticle;
 use super::{check, ArticleSink, Body, Checked, Origin, Validator};
@@ -144,7 +146,12 @@ struct Blocks<'f> {
     file: &'f mut std::fs::File,
     carry: Vec<u8>,
     done: bool,
+    /// Nothing read yet: a byte-order mark may come.
+    first: bool,
 }
+
+/// The UTF-8 byte-order mark.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 impl<'f> Blocks<'f> {
     fn new(file: &'f mut std::fs::File) -> Self {
@@ -152,6 +159,7 @@ impl<'f> Blocks<'f> {
             file,
             carry: Vec::new(),
             done: false,
+            first: true,
         }
     }
 
@@ -167,6 +175,10 @@ impl<'f> Blocks<'f> {
             let start = buf.len();
             // `read_to_end` fills spare capacity without zeroing it first.
             let n = (&mut *self.file).take(BLOCK as u64).read_to_end(&mut buf)?;
+            // The first read holds the file's first bytes (up to a block).
+            if std::mem::take(&mut self.first) && buf.starts_with(BOM) {
+                buf.drain(..BOM.len());
+            }
             if n == 0 {
                 self.done = true;
                 return Ok((!buf.is_empty()).then(|| Arc::new(buf)));

@@ -241,7 +241,8 @@ impl Input {
         };
         Ok(Input {
             name: c.path.clone(),
-            base: Some(url.clone()),
+            // Links resolved against it must not carry its credentials.
+            base: Some(crate::fetch::without_credentials(url)),
             bytes,
             warning,
             fresh,
@@ -395,6 +396,11 @@ impl Validator {
 
     pub fn tz(&self) -> Tz {
         self.tz
+    }
+
+    /// The run's "now": an article dated after it is scheduled.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now
     }
 
     pub fn problem(&mut self, origin: &Origin, field: &str, message: impl Into<String>) {

@@ -13,9 +13,9 @@ pub mod rss;
 pub mod select;
 pub mod slug;
 
-use crate::config::{Config, Cta};
+use crate::config::{Config, Cta, OnInvalid};
 use crate::content::html::Cleaner;
-use crate::content::{Article, Prepared};
+use crate::content::{Article, Origin, Prepared};
 use crate::error::Problem;
 use crate::text::escape_html;
 use chrono::{DateTime, Utc};
@@ -71,23 +71,32 @@ pub struct Feed<'a> {
 #[derive(Debug)]
 pub struct FeedSet<'a> {
     pub feeds: Vec<Feed<'a>>,
+    /// With `on_invalid = "skip"`: the articles left out of a category
+    /// feed, because their category's name shares its slug with another's.
+    pub problems: Vec<Problem>,
     pub warnings: Vec<Problem>,
 }
 
 impl<'a> FeedSet<'a> {
     /// Prepares the selected articles (in parallel when there are many) and
-    /// lays out the feeds. Fails when two categories share a slug.
+    /// lays out the feeds. When two categories share a slug, fails, or with
+    /// [`OnInvalid::Skip`] leaves the later name's category out.
     pub fn build(
         config: &'a Config,
         selection: FeedSelection,
+        on_invalid: OnInvalid,
     ) -> Result<FeedSet<'a>, Vec<Problem>> {
-        let slugs = category_slugs(&selection)?;
         let main = selection.main.into_sorted();
-        let categories: Vec<(String, Vec<Arc<Article>>)> = selection
+        let mut categories: Vec<(String, Vec<Arc<Article>>)> = selection
             .categories
             .into_iter()
             .map(|(name, n)| (name, n.into_sorted()))
             .collect();
+        let (slugs, problems) = category_slugs(&selection.first_use, &categories, on_invalid);
+        if on_invalid == OnInvalid::Fail && !problems.is_empty() {
+            return Err(problems);
+        }
+        categories.retain(|(name, _)| slugs.contains_key(name));
 
         // Each article is prepared once, whatever the number of feeds it is in.
         let mut unique: BTreeMap<*const Article, Arc<Article>> = BTreeMap::new();
@@ -144,7 +153,11 @@ impl<'a> FeedSet<'a> {
                 feeds.push(feed);
             }
         }
-        Ok(FeedSet { feeds, warnings })
+        Ok(FeedSet {
+            feeds,
+            problems,
+            warnings,
+        })
     }
 }
 
@@ -179,38 +192,47 @@ impl<'a> Feed<'a> {
     }
 }
 
-/// Slug of every category name; two names with one slug are an error.
-fn category_slugs(selection: &FeedSelection) -> Result<BTreeMap<String, String>, Vec<Problem>> {
+/// Slug of every category name. A name whose slug is another's, used
+/// first, is a problem on each of its articles, and gets no slug: with
+/// [`OnInvalid::Skip`] its category is left out.
+fn category_slugs(
+    first_use: &BTreeMap<String, Origin>,
+    categories: &[(String, Vec<Arc<Article>>)],
+    on_invalid: OnInvalid,
+) -> (BTreeMap<String, String>, Vec<Problem>) {
     let mut by_slug: BTreeMap<String, &String> = BTreeMap::new();
     let mut slugs = BTreeMap::new();
     let mut problems = Vec::new();
     // In order of first use, so the report points at the later name.
-    let mut names: Vec<(&String, &crate::content::Origin)> = selection.first_use.iter().collect();
+    let mut names: Vec<(&String, &Origin)> = first_use.iter().collect();
     names.sort_by(|a, b| (&a.1.path, a.1.line, a.0).cmp(&(&b.1.path, b.1.line, b.0)));
-    for (name, origin) in names {
+    for (name, _) in names {
         let s = slug::slugify(name);
         if let Some(other) = by_slug.get(&s) {
-            let first = &selection.first_use[*other];
-            problems.push(Problem::new(
-                &origin.path,
-                Some(origin.line),
-                "categories",
-                format!(
-                    "« {name} » would be published under category/{s}/, like « {other} » (first used at {}:{}); use one spelling",
-                    first.path.display(),
-                    first.line
-                ),
-            ));
+            let first = &first_use[*other];
+            let mut message = format!(
+                "« {name} » would be published under category/{s}/, like « {other} » (first used at {}:{}); use one spelling",
+                first.path.display(),
+                first.line
+            );
+            if on_invalid == OnInvalid::Skip {
+                message.push_str("; the article is left out of that category feed");
+            }
+            let articles = categories
+                .iter()
+                .find(|(n, _)| n == name)
+                .map_or(&[][..], |(_, v)| v.as_slice());
+            let mut origins: Vec<&Origin> = articles.iter().map(|a| &a.origin).collect();
+            origins.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+            for o in origins {
+                problems.push(Problem::new(&o.path, Some(o.line), "categories", &message));
+            }
             continue;
         }
         by_slug.insert(s.clone(), name);
         slugs.insert(name.clone(), s);
     }
-    if problems.is_empty() {
-        Ok(slugs)
-    } else {
-        Err(problems)
-    }
+    (slugs, problems)
 }
 
 /// Cleans bodies and appends the calls to action, using every core when

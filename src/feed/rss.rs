@@ -75,11 +75,12 @@ fn channel(feed: &Feed, entries: &[Arc<super::Item>]) -> Channel {
     Channel {
         title: feed.title.clone(),
         link: feed.home.to_string(),
-        description: if site.description.is_empty() {
-            feed.title.clone()
+        // Read as HTML by readers, like an item's: the same escapes.
+        description: description(if site.description.is_empty() {
+            &feed.title
         } else {
-            site.description.clone()
-        },
+            &site.description
+        }),
         language: Some(site.language.clone()),
         generator: Some(GENERATOR.to_owned()),
         last_build_date: updated.map(|u| u.to_rfc2822()),
@@ -168,11 +169,12 @@ fn item(feed: &Feed, item: &super::Item) -> Item {
     }
 }
 
-/// RSS `description` is HTML (in CDATA): the plain-text summary's `&` and
-/// `<` become hexadecimal references, so `C++ <template>` is not read as a
-/// tag, as the RSS Best Practices Profile asks.
-fn description(summary: &str) -> String {
-    summary.replace('&', "&#x26;").replace('<', "&#x3C;")
+/// RSS `description`, of an item (in CDATA) or of the channel, is HTML:
+/// plain text's `&` and `<` become hexadecimal references, so
+/// `C++ <template>` is not read as a tag, as the RSS Best Practices Profile
+/// asks.
+fn description(text: &str) -> String {
+    text.replace('&', "&#x26;").replace('<', "&#x3C;")
 }
 
 fn ext(name: &str, value: Option<String>, attrs: &[(&str, String)]) -> Extension {

@@ -4,6 +4,11 @@
 //! the same on every run. [`FeedSelection`] keeps, as articles stream in,
 //! the `max_items` newest overall and per category, and drops the rest at
 //! once: memory is bounded by what can still appear in a feed.
+//!
+//! With per-category feeds, category names that differ only by case
+//! (`Apple`, `apple`: a foreign feed's tags) are one category, spelt as
+//! first used in source order (of several spellings in one article, the
+//! first in byte order); the articles' categories are given that spelling.
 
 use crate::content::{Article, ArticleSink, Origin};
 use std::cmp::{Ordering, Reverse};
@@ -85,10 +90,12 @@ pub struct FeedSelection {
     limit: Option<usize>,
     per_category: bool,
     pub main: Newest,
-    /// Keyed by category name.
+    /// Keyed by category name, in its kept spelling.
     pub categories: BTreeMap<String, Newest>,
     /// Where each category name was first used, for collision reports.
     pub first_use: BTreeMap<String, Origin>,
+    /// The kept spelling of each category name, by its lowercase form.
+    spellings: BTreeMap<String, String>,
 }
 
 impl FeedSelection {
@@ -99,7 +106,51 @@ impl FeedSelection {
             main: Newest::new(limit),
             categories: BTreeMap::new(),
             first_use: BTreeMap::new(),
+            spellings: BTreeMap::new(),
         }
+    }
+
+    /// The category `name` is in, whatever its case.
+    fn category(&self, name: &str) -> Option<&Newest> {
+        self.categories.get(name).or_else(|| {
+            let kept = self.spellings.get(&name.to_lowercase())?;
+            self.categories.get(kept)
+        })
+    }
+
+    /// `names` in their kept spellings, once each; names never seen
+    /// before keep theirs.
+    fn spell(&mut self, names: Vec<String>) -> Vec<String> {
+        // The known spellings are the keys of `categories`: most names
+        // are found there without lowercasing them.
+        let mut new: BTreeMap<String, &String> = BTreeMap::new();
+        for name in names.iter().filter(|n| !self.categories.contains_key(*n)) {
+            let lower = name.to_lowercase();
+            if !self.spellings.contains_key(&lower) {
+                let first = new.entry(lower).or_insert(name);
+                if name < *first {
+                    *first = name;
+                }
+            }
+        }
+        for (lower, name) in new {
+            self.spellings.insert(lower, name.clone());
+        }
+        let mut spelt: Vec<String> = Vec::with_capacity(names.len());
+        for name in names {
+            let name = if self.categories.contains_key(&name) {
+                name
+            } else {
+                self.spellings
+                    .get(&name.to_lowercase())
+                    .cloned()
+                    .unwrap_or(name)
+            };
+            if !spelt.contains(&name) {
+                spelt.push(name);
+            }
+        }
+        spelt
     }
 }
 
@@ -113,10 +164,13 @@ impl ArticleSink for FeedSelection {
             || (self.per_category
                 && a.categories
                     .iter()
-                    .any(|c| self.categories.get(c).is_none_or(|n| n.would_keep(a))))
+                    .any(|c| self.category(c).is_none_or(|n| n.would_keep(a))))
     }
 
-    fn accept(&mut self, article: Article) {
+    fn accept(&mut self, mut article: Article) {
+        if self.per_category {
+            article.categories = self.spell(std::mem::take(&mut article.categories));
+        }
         let a = Arc::new(article);
         if self.per_category {
             for c in &a.categories {

@@ -54,6 +54,116 @@ fn two_categories_with_one_slug_are_an_error() {
 }
 
 #[test]
+fn with_skip_a_name_sharing_a_slug_leaves_its_articles_out_of_that_category() {
+    let site = Site::fixture("collision");
+    site.edit(
+        "feed.toml",
+        "path = \"articles.jsonl\"",
+        "path = \"articles.jsonl\"\non_invalid = \"skip\"",
+    );
+    let run = site.ok(&["-v", "feeds"]);
+    assert_eq!(
+        run.stderr,
+        "warning: articles.jsonl:2: categories: « jeux-video » would be published under \
+         category/jeux-video/, like « Jeux vidéo » (first used at articles.jsonl:1); use one \
+         spelling; the article is left out of that category feed\n"
+    );
+    assert!(
+        run.stdout.starts_with(
+            "read 2 articles from articles.jsonl (0 drafts, 0 scheduled after 2026-11-26 07:30 +01:00)\n\
+             public/: feed.xml, atom.xml, feed.json with 2 entries\n\
+             public/category/jeux-video/: feed.xml, atom.xml, feed.json with 1 entry\n"
+        ),
+        "{}",
+        run.stdout
+    );
+    let titles = |file: &str| -> Vec<String> {
+        crate::harness::parse_feed(&site.read(file))
+            .entries
+            .into_iter()
+            .map(|e| e.title.unwrap().content)
+            .collect()
+    };
+    assert_eq!(titles("public/feed.xml"), ["Article 2", "Article 1"]);
+    assert_eq!(titles("public/category/jeux-video/feed.xml"), ["Article 1"]);
+    assert_eq!(
+        site.files("public/category"),
+        [
+            "jeux-video/atom.xml",
+            "jeux-video/feed.json",
+            "jeux-video/feed.xml"
+        ]
+    );
+    // check stays strict.
+    let run = site.run_now(&["check"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.ends_with("; use one spelling\n"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn names_differing_only_by_case_are_one_category_spelt_as_first_used() {
+    let site = Site::fixture("collision");
+    // A foreign feed's tags: « apple » first, then « Apple » and « APPLE »
+    // (one article has two spellings).
+    let line = |n: usize, day: usize, cats: &str| {
+        format!(
+            "{{\"title\": \"Article {n}\", \"url\": \"https://fil.example/{n}/\", \
+             \"published\": \"2026-11-{day}T08:00:00+01:00\", \"summary\": \"R.\", \"categories\": {cats}}}\n"
+        )
+    };
+    site.write(
+        "articles.jsonl",
+        &[
+            line(1, 21, r#"["apple", "Tech"]"#),
+            line(2, 22, r#"["Apple"]"#),
+            line(3, 23, r#"["TECH", "APPLE", "tech"]"#),
+        ]
+        .concat(),
+    );
+    let run = site.ok(&["-v", "feeds"]);
+    assert_eq!(run.stderr, "");
+    assert!(
+        run.stdout.contains(
+            "public/: feed.xml, atom.xml, feed.json with 3 entries\n\
+             public/category/tech/: feed.xml, atom.xml, feed.json with 2 entries\n\
+             public/category/apple/: feed.xml, atom.xml, feed.json with 3 entries\n"
+        ),
+        "{}",
+        run.stdout
+    );
+    let feed = crate::harness::parse_feed(&site.read("public/category/apple/atom.xml"));
+    assert_eq!(feed.title.unwrap().content, "Le Fil — apple");
+    // Every entry, in every feed, in the one spelling.
+    for file in [
+        "public/feed.xml",
+        "public/category/apple/atom.xml",
+        "public/category/tech/feed.json",
+    ] {
+        let feed = crate::harness::parse_feed(&site.read(file));
+        let categories: Vec<Vec<String>> = feed
+            .entries
+            .iter()
+            .map(|e| {
+                e.categories
+                    .iter()
+                    .map(|c| c.label.clone().unwrap_or(c.term.clone()))
+                    .collect()
+            })
+            .collect();
+        let want: &[&[&str]] = if file.ends_with("tech/feed.json") {
+            &[&["Tech", "apple"], &["apple", "Tech"]]
+        } else {
+            &[&["Tech", "apple"], &["apple"], &["apple", "Tech"]]
+        };
+        assert_eq!(categories, want, "{file}");
+    }
+}
+
+#[test]
 fn skip_reports_and_builds_the_rest() {
     let site = Site::fixture("invalid-jsonl");
     site.edit(
@@ -95,4 +205,27 @@ fn missing_config_and_source_say_which_path() {
         run.stderr,
         "error: cannot read articles.jsonl: No such file or directory (os error 2)\n"
     );
+}
+
+/// The site `name` with a UTF-8 byte-order mark before its export.
+fn with_bom(name: &str) -> Site {
+    let site = Site::fixture(name);
+    let text = site.read("articles.jsonl");
+    site.write("articles.jsonl", &format!("\u{feff}{text}"));
+    site
+}
+
+#[test]
+fn a_byte_order_mark_is_ignored_and_lines_keep_their_numbers() {
+    // The same problems, on the same lines, as without the mark.
+    let plain = fails(&Site::fixture("invalid-jsonl"), &[]);
+    assert_eq!(fails(&with_bom("invalid-jsonl"), &[]), plain);
+    assert!(plain.contains("\narticles.jsonl:2: title: "), "{plain}");
+
+    // A valid export builds the same feeds.
+    let plain = Site::fixture("hostile");
+    let bom = with_bom("hostile");
+    let (a, b) = (plain.ok(&["build"]), bom.ok(&["build"]));
+    assert_eq!((a.stdout, a.stderr), (b.stdout, b.stderr));
+    assert_eq!(plain.contents("public"), bom.contents("public"));
 }

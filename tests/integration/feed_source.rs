@@ -565,3 +565,164 @@ fn an_html_page_served_instead_of_the_feed_is_exit_1() {
         "a page that is not a feed is not kept"
     );
 }
+
+#[test]
+fn an_item_withdrawn_before_its_date_is_never_published() {
+    let site = site("wordpress.xml");
+    // At 20:00 (19:00 UTC) the feed already lists the fibre article, dated
+    // 20:30 UTC: scheduled, not yet published, so not remembered.
+    site.write("feeds/wordpress.xml", &wordpress_with(&[1, 2]));
+    let run = site.run(&["--now", "2026-11-25T20:00:00+01:00", "feeds"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .starts_with("read 1 article from feeds/wordpress.xml (0 drafts, 1 scheduled after "),
+        "{}",
+        run.stdout
+    );
+    let seen = site.read("out/newsletter/seen.jsonl");
+    assert_eq!(seen.lines().count(), 2, "{seen}");
+    assert!(!seen.contains("fibre"), "{seen}");
+
+    // The source withdraws it before its time: the morning's edition and
+    // the feeds never carry it.
+    site.write("feeds/wordpress.xml", &wordpress_with(&[2]));
+    let run = site.ok(&["build"]);
+    assert!(
+        run.stdout.contains(
+            "newsletter 2026-11-26: edition, 1 article, subject « Le Fil du matin : Test : le casque audio à 99 euros qui fait mieux que les grands »"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(!site.read("out/newsletter/2026-11-26.txt").contains("Fibre"));
+    assert!(!site.read("public/feed.xml").contains("fibre"));
+    assert!(!site.read("out/newsletter/seen.jsonl").contains("fibre"));
+
+    // Listed once its time has come, it is remembered like any other.
+    site.write("feeds/wordpress.xml", &wordpress_with(&[1, 2]));
+    site.ok(&["feeds"]);
+    site.write("feeds/wordpress.xml", &wordpress_with(&[2]));
+    let run = site.ok(&["feeds"]);
+    assert!(
+        run.stdout
+            .starts_with("read 2 articles from feeds/wordpress.xml "),
+        "{}",
+        run.stdout
+    );
+    assert!(site.read("public/feed.xml").contains("fibre"));
+}
+
+/// Every file of the site but feed.toml that holds `secret`.
+fn files_holding(site: &Site, secret: &str) -> Vec<String> {
+    site.contents("")
+        .into_iter()
+        .filter(|(f, bytes)| f != "feed.toml" && String::from_utf8_lossy(bytes).contains(secret))
+        .map(|(f, _)| f)
+        .collect()
+}
+
+#[test]
+fn credentials_in_the_source_url_are_sent_but_never_shown_or_stored() {
+    let body = fixture_bytes("wordpress.xml");
+    let (url, rx) = server(vec![
+        ok_feed("\"v1\"", &body, false),
+        Reply::Send(500, vec![], b"oops".to_vec()),
+    ]);
+    // The password is `s3cr@t`, percent-encoded as a URL writes it.
+    let site = remote_site(&url.replace("http://", "http://jean:s3cr%40t@"));
+    let shown = url.replace("http://", "http://jean:***@");
+    let run = site.ok(&["build"]);
+    assert_eq!(run.stderr, "");
+    assert!(
+        run.stdout
+            .starts_with(&format!("read 3 articles from {shown} (0 drafts")),
+        "{}",
+        run.stdout
+    );
+    let head = rx.recv().unwrap();
+    assert!(head.starts_with("GET /feed/ HTTP/1.1\r\n"), "{head}");
+    // base64 of "jean:s3cr@t".
+    assert_eq!(
+        header(&head, "Authorization"),
+        Some("Basic amVhbjpzM2NyQHQ=")
+    );
+    assert_eq!(
+        site.read(".matinale/cache/source.json"),
+        format!(
+            "{{\n  \"url\": \"{shown}\",\n  \"etag\": \"\\\"v1\\\"\",\n  \"last_modified\": \"Wed, 25 Nov 2026 21:12:04 GMT\"\n}}\n"
+        )
+    );
+    let seen = site.read("out/newsletter/seen.jsonl");
+    let from = format!("{{\"matinale_seen_from\":\"{}", shown.trim_end_matches('/'));
+    assert!(seen.starts_with(&from), "{seen}");
+
+    // The server fails: the kept copy (of this URL, whatever its password)
+    // is used, and the warning names the source without its password.
+    let run = site.ok(&["build"]);
+    assert_eq!(
+        run.stderr,
+        format!("warning: {shown}: the server answered 500 Internal Server Error; using the copy fetched before\n")
+    );
+    assert_eq!(
+        header(&rx.recv().unwrap(), "Authorization"),
+        Some("Basic amVhbjpzM2NyQHQ=")
+    );
+    assert_eq!(files_holding(&site, "s3cr"), Vec::<String>::new());
+
+    // Nothing to fall back on: the error names it without its password.
+    let (url, _rx) = server(vec![Reply::Send(404, vec![], b"not here".to_vec())]);
+    let site = remote_site(&url.replace("http://", "http://jean:s3cr%40t@"));
+    let run = site.run_now(&["build"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with(&format!(
+            "error: cannot fetch {}: the server answered 404 Not Found\n",
+            url.replace("http://", "http://jean:***@")
+        )),
+        "{}",
+        run.stderr
+    );
+
+    // A feed without a site link of its own: its relative links resolve
+    // against the source's URL, without the credentials.
+    let relative = "<?xml version=\"1.0\"?>\n<rss version=\"2.0\"><channel><title>t</title>\n\
+        <item><title>Relatif</title><link>/relatif/</link><description>Un article.</description>\
+        <pubDate>Wed, 25 Nov 2026 20:00:00 +0000</pubDate></item>\n</channel></rss>\n";
+    let (url, _rx) = server(vec![ok_feed("\"r\"", relative.as_bytes(), false)]);
+    let site = remote_site(&url.replace("http://", "http://jean:s3cr%40t@"));
+    site.ok(&["build"]);
+    let base = url.trim_end_matches("/feed/");
+    assert!(
+        site.read("public/feed.xml")
+            .contains(&format!("<link>{base}/relatif/</link>")),
+        "{}",
+        site.read("public/feed.xml")
+    );
+    assert_eq!(files_holding(&site, "s3cr"), Vec::<String>::new());
+    for (f, bytes) in site.contents("public") {
+        assert!(!String::from_utf8_lossy(&bytes).contains("jean"), "{f}");
+    }
+
+    // A source URL feed.toml cannot use is reported without its password.
+    let site = site_with_path("https://jean:s3cr%40t@/feed.xml");
+    let run = site.run_now(&["check"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stderr,
+        "error: in the configuration feed.toml\n  caused by: 1 problem found:\n\
+         feed.toml:10: content.path: `https://***@/feed.xml` is not an absolute http(s) URL; \
+         expected e.g. \"https://www.example.com/\"\n"
+    );
+}
+
+/// The feed-source fixture reading `path`.
+fn site_with_path(path: &str) -> Site {
+    let site = site("wordpress.xml");
+    site.edit(
+        "feed.toml",
+        "path = \"feeds/wordpress.xml\"",
+        format!("path = \"{path}\""),
+    );
+    site
+}

@@ -52,8 +52,26 @@ fn plain_text_comes_out_exactly_as_written() {
             "{file}"
         );
     }
+    // The site's description: the RSS channel's is HTML, like an item's,
+    // so its `&` and `<` are references in that HTML (then escaped as XML).
+    // (feed-rs hands RSS HTML over undecoded; Atom's subtitle is text.)
+    let description = |file: &str| parse_feed(&site.read(file)).description.map(|t| t.content);
+    assert_eq!(
+        description("public/feed.xml").as_deref(),
+        Some("Tests &#x26; &#x3C;hostiles>")
+    );
+    assert_eq!(
+        description("public/atom.xml").as_deref(),
+        Some("Tests & <hostiles>")
+    );
     // RSS plain text uses hexadecimal references (RSS Best Practices).
     let rss = site.read("public/feed.xml");
+    assert!(
+        rss.contains(
+            "\n    <description>Tests &#x26;#x26; &#x26;#x3C;hostiles&gt;</description>\n"
+        ),
+        "{rss}"
+    );
     assert!(rss.contains("<title>AT&#x26;T &#x3C;template&gt; &#x26; &quot;guillemets&quot; &apos;simples&apos;</title>"));
     assert!(!rss.contains("&amp;T"));
 }

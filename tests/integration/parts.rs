@@ -1,6 +1,7 @@
 //! Large feeds are rendered in parts and spliced: the bytes must be those
 //! of a single render, for every format and every part size.
 
+use matinale::config::OnInvalid;
 use matinale::content::load;
 use matinale::feed::select::FeedSelection;
 use matinale::feed::{FeedSet, Format};
@@ -23,7 +24,7 @@ fn a_feed_written_in_parts_is_byte_identical_to_one_render() {
     let mut selection = FeedSelection::new(config.feeds.max_items, config.feeds.per_category);
     let report = load(&config, now, None, &mut selection).unwrap();
     assert!(report.problems.is_empty());
-    let set = FeedSet::build(&config, selection).unwrap();
+    let set = FeedSet::build(&config, selection, OnInvalid::Fail).unwrap();
     let feed = &set.feeds[0];
     assert_eq!(feed.entries.len(), 13);
     for format in Format::ALL {

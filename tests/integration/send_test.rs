@@ -294,3 +294,55 @@ fn a_relay_that_hangs_up_or_never_answers_is_exit_3_and_the_next_send_works() {
     );
     assert!(received.try_recv().is_err(), "one message only");
 }
+
+#[test]
+fn to_takes_an_address_or_a_named_mailbox_and_anything_else_is_exit_2() {
+    let site = Site::sample();
+    site.edit("feed.toml", "host = \"127.0.0.1\"", "host = \"\"");
+    let expected = "expected an address such as jean@example.org, or a name and an address \
+                    such as \"Jean Dupont <jean@example.org>\"";
+    for (bad, why) in [
+        ("\"jean@example.org\"", "Invalid input"),
+        // lettre takes it as an address, but not as the `To:` of a message.
+        ("\"Jean Dupont\"@example.org", "Invalid email user"),
+        ("jean@[127.0.0.1]", "Invalid input"),
+        ("jean@example.org, paul@example.org", "Invalid input"),
+    ] {
+        let run = site.run_now(&["send-test", "--to", bad]);
+        assert_eq!(run.code, 2, "{bad}: {}", run.stderr);
+        assert_eq!(
+            run.stderr,
+            format!(
+                "error: invalid value '{bad}' for '--to <ADDR>': not an email address ({why}); \
+                 {expected}\n\nFor more information, try '--help'.\n"
+            )
+        );
+        assert_eq!(run.stdout, "");
+    }
+    assert!(!site.path("out").exists());
+
+    let run = site.ok(&["send-test", "--to", "\"Jean Dupont\" <jean@example.org>"]);
+    assert!(
+        run.stdout.ends_with(
+            "written to out/outbox/2026-11-26-test-jean_example.org.eml (no [smtp] host is configured)\n"
+        ),
+        "{}",
+        run.stdout
+    );
+    let eml = std::fs::read(site.path("out/outbox/2026-11-26-test-jean_example.org.eml")).unwrap();
+    let msg = mail_parser::MessageParser::default().parse(&eml).unwrap();
+    let to = msg.to().unwrap().first().unwrap();
+    assert_eq!(
+        (to.name(), to.address()),
+        (Some("Jean Dupont"), Some("jean@example.org"))
+    );
+
+    let help = site.run(&["send-test", "--help"]);
+    assert_eq!(help.code, 0);
+    assert!(
+        help.stdout
+            .contains("(\"Jean Dupont <jean@example.org>\", quoted for the shell)"),
+        "{}",
+        help.stdout
+    );
+}

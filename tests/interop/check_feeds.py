@@ -192,7 +192,8 @@ def load_markdown(folder, tz, site_dir):
 def load_jsonl(path, tz, site_dir):
     rel = os.path.relpath(path, site_dir)
     articles = []
-    with open(path, encoding="utf-8") as f:
+    # utf-8-sig: a byte-order mark before the first line is not part of it.
+    with open(path, encoding="utf-8-sig") as f:
         for n, line in enumerate(f, 1):
             if not line.strip():
                 continue
@@ -353,6 +354,15 @@ def check_xml_feed(path, kind, expected, cfg, report, category=None):
         problems.mismatch(None, "bozo", False, f"{type(d.bozo_exception).__name__}: {d.bozo_exception}")
     want_version = "rss20" if kind == "rss" else "atom10"
     problems.check(None, "version (feedparser)", want_version, d.get("version"))
+    # The site's description (else, in RSS, the feed's title). The RSS
+    # channel's description is HTML, as an item's is: read as a reader
+    # shows it, `C++ <template>` must keep its words.
+    if kind == "rss":
+        got = text_of_html(d.feed["subtitle"]) if "subtitle" in d.feed else None
+        problems.check(None, "description", cfg["description"] or plain(d.feed.get("title")), got)
+    else:
+        got = html_text(d.feed.get("subtitle"), d.feed.get("subtitle_detail"))
+        problems.check(None, "subtitle", cfg["description"] or None, got)
     entries = d.entries
     problems.check(None, "entry count", len(expected), len(entries))
     raw_titles = rss_raw_titles(path) if kind == "rss" else []
@@ -488,6 +498,25 @@ def check_json_feed(path, expected, cfg, report, category=None):
     report.file_done(path, len(items), problems)
 
 
+def merge_case(articles):
+    """Category names that differ only by case are one category, spelt as
+    first used in source order (of several in one article, the first in
+    code point order): every article's categories take that spelling."""
+    kept = {}
+    for a in articles:
+        new = {}
+        for c in a["categories"]:
+            key = c.lower()
+            if key not in kept and (key not in new or c < new[key]):
+                new[key] = c
+        kept.update(new)
+        spelt = []
+        for c in a["categories"]:
+            if kept[c.lower()] not in spelt:
+                spelt.append(kept[c.lower()])
+        a["categories"] = spelt
+
+
 def category_name(cat_dir, slug, articles):
     """The category a folder is for: the label its Atom entries give the
     term equal to the folder's name; else the input name slugifying to it."""
@@ -541,10 +570,13 @@ def main(argv):
         return 2
 
     live = [a for a in articles if not a["draft"] and (now is None or a["published"] <= now)]
+    if feeds.get("per_category", True):
+        merge_case(live)
     max_items = int(feeds.get("max_items", 50))
     cfg = {
         "ctas": conf.get("cta", []),
         "full_content": feeds.get("full_content", True),
+        "description": plain(site.get("description", "")),
         "notes": set(),
     }
     out = os.path.join(site_dir, feeds.get("output_dir", "public"))
