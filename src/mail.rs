@@ -5,13 +5,15 @@
 //! the config refuses towards a host that is not loopback unless
 //! `allow_plaintext` says so. The password is read from the environment
 //! variable that `[smtp] password_env` names, only when a username is set,
-//! and never appears in a message, a log or a Debug print. Failures say
-//! which server, what went wrong, and what to try.
+//! and never appears in a message, a log or a Debug print. Each exchange
+//! with the relay, from connecting to its last reply, has `timeout_s` in
+//! all. Failures say which server, what went wrong, and what to try.
 
 use crate::config::{Security, Smtp};
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use lettre::transport::smtp::Error as SmtpError;
 use lettre::{Address, SmtpTransport, Transport as _};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -171,7 +173,7 @@ impl Transport for Relay<'_> {
             .map_err(|e| MailError::Setup(format!("cannot address the message: {e}")))?;
         let mut pauses = RETRIES.iter();
         loop {
-            match transport.send_raw(&envelope, message) {
+            match self.send_within(&transport, &envelope, message)? {
                 Ok(_) => return Ok(format!("sent to {to} through {}", self.server())),
                 Err(e) if e.is_transient() => {
                     if let Some(p) = pauses.next() {
@@ -187,8 +189,56 @@ impl Transport for Relay<'_> {
 }
 
 impl Relay<'_> {
+    /// One exchange with the relay, from connecting to its last reply,
+    /// within `timeout_s` in all. lettre's timeout bounds each read and
+    /// write, so a relay that trickles a byte a second would hold a send
+    /// for ever: the exchange runs on a thread of its own, and is given up
+    /// at the deadline. The thread is left to end with its connection
+    /// (lettre's own timeout ends a silent one); a test send ends the
+    /// process soon after.
+    fn send_within(
+        &self,
+        transport: &SmtpTransport,
+        envelope: &Envelope,
+        message: &[u8],
+    ) -> Result<Result<lettre::transport::smtp::response::Response, SmtpError>, MailError> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        let (transport, envelope, message) =
+            (transport.clone(), envelope.clone(), message.to_vec());
+        std::thread::Builder::new()
+            .name("smtp".to_owned())
+            .spawn(move || {
+                let _ = tx.send(transport.send_raw(&envelope, &message));
+            })
+            .map_err(|e| MailError::Setup(format!("cannot start sending: {e}")))?;
+        let timeout = Duration::from_secs(self.config.timeout_s);
+        match rx.recv_timeout(timeout) {
+            Ok(result) => Ok(result),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(self.no_answer()),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err(MailError::Remote {
+                server: self.server(),
+                what: "the SMTP client failed (a bug)".to_owned(),
+                hint: "the message may not have been sent; try again".to_owned(),
+            }),
+        }
+    }
+
+    fn no_answer(&self) -> MailError {
+        MailError::Remote {
+            server: self.server(),
+            what: format!(
+                "no complete answer within {} s ([smtp] timeout_s)",
+                self.config.timeout_s
+            ),
+            hint: "check [smtp] host and port, and that a firewall lets the connection through"
+                .to_owned(),
+        }
+    }
+}
+
+impl Relay<'_> {
     /// An actionable message for a lettre error.
-    fn explain(&self, e: &lettre::transport::smtp::Error) -> MailError {
+    fn explain(&self, e: &SmtpError) -> MailError {
         let text = e.to_string();
         let code = e.status().map(|c| c.to_string()).unwrap_or_default();
         let refused = io_kind(e) == Some(std::io::ErrorKind::ConnectionRefused);
@@ -201,11 +251,7 @@ impl Relay<'_> {
             || io_kind(e) == Some(std::io::ErrorKind::TimedOut)
             || io_kind(e) == Some(std::io::ErrorKind::WouldBlock)
         {
-            (
-                format!("no answer within {} s", self.config.timeout_s),
-                "check [smtp] host and port, and that a firewall lets the connection through"
-                    .to_owned(),
-            )
+            return self.no_answer();
         } else if e.is_tls()
             || text.contains("certificate")
             || text.contains("InvalidContentType")
