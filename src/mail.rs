@@ -48,16 +48,59 @@ pub struct Outbox {
 impl Transport for Outbox {
     fn deliver(&self, _from: &Address, _to: &Address, message: &[u8]) -> Result<String, MailError> {
         let path = self.dir.join(format!("{}.eml", self.name));
-        let mut staging = crate::output::Staging::new();
-        staging
-            .write(&path, |w| std::io::Write::write_all(w, message))
-            .and_then(|_| staging.commit())
-            .map_err(|e| MailError::Setup(e.to_string()))?;
+        write_whole(&path, message).map_err(|source| {
+            MailError::Setup(
+                crate::error::Error::Write {
+                    path: path.clone(),
+                    source,
+                }
+                .to_string(),
+            )
+        })?;
         Ok(format!(
             "written to {} (no [smtp] host is configured)",
             path.display()
         ))
     }
+}
+
+/// Writes `bytes` to `target` whole or not at all: into a temporary file of
+/// this write's own, then renamed over it. Two test sends of one edition to
+/// one address at once each rename a complete message; with one temporary
+/// name for both, each truncated the file the other was writing.
+fn write_whole(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static WRITES: AtomicU64 = AtomicU64::new(0);
+    let dir = target.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let (temp, mut file) = loop {
+        let n = WRITES.fetch_add(1, Ordering::Relaxed);
+        let temp = dir.join(format!(".{name}.{}-{n}.matinale-tmp", std::process::id()));
+        // Exclusive: a file left by a killed run of the same pid is
+        // stepped over, never shared.
+        match std::fs::File::options()
+            .write(true)
+            .create_new(true)
+            .open(&temp)
+        {
+            Ok(file) => break (temp, file),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    };
+    let written = file
+        .write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .and_then(|()| std::fs::rename(&temp, target));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    written
 }
 
 /// The SMTP relay.
@@ -338,5 +381,33 @@ mod tests {
         let printed = format!("{relay:?} {relay:#?} {:?}", config.smtp);
         assert!(printed.contains("Password(…)"), "{printed}");
         assert!(!printed.contains(secret), "{printed}");
+    }
+
+    #[test]
+    fn writes_into_the_outbox_at_once_each_land_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let outbox = Outbox {
+            dir: dir.path().join("outbox"),
+            name: "same".to_owned(),
+        };
+        let address: Address = "moi@example.org".parse().unwrap();
+        let (a, b) = (vec![b'a'; 1 << 20], vec![b'b'; 1 << 20]);
+        std::thread::scope(|s| {
+            for message in [&a, &b] {
+                let (outbox, address, a, b) = (&outbox, &address, &a, &b);
+                s.spawn(move || {
+                    for _ in 0..20 {
+                        outbox.deliver(address, address, message).unwrap();
+                        let now = std::fs::read(outbox.dir.join("same.eml")).unwrap();
+                        assert!(now == *a || now == *b, "a message torn by another");
+                    }
+                });
+            }
+        });
+        let names: Vec<_> = std::fs::read_dir(&outbox.dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["same.eml"]);
     }
 }

@@ -330,3 +330,48 @@ fn a_relay_that_trickles_its_greeting_is_given_up_at_the_timeout() {
     // on the whole exchange ends it before the relay's 30 s of bytes.
     assert!(took < std::time::Duration::from_secs(6), "{took:?}");
 }
+
+#[test]
+fn test_sends_into_the_outbox_at_once_each_land_whole() {
+    let site = Site::sample();
+    site.edit("feed.toml", "host = \"127.0.0.1\"", "host = \"\"");
+    let eml = "out/outbox/2026-11-26-test-moi_example.org.eml";
+    for round in 0..5 {
+        let runs: Vec<std::process::Child> = (0..4)
+            .map(|_| {
+                std::process::Command::new(env!("CARGO_BIN_EXE_matinale"))
+                    .args(["--now", crate::harness::SAMPLE_NOW, "-q"])
+                    .args(["send-test", "--to", "moi@example.org"])
+                    .current_dir(site.dir.path())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for run in runs {
+            let out = run.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "round {round}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        assert_eq!(
+            site.files("out/outbox"),
+            ["2026-11-26-test-moi_example.org.eml"],
+            "round {round}: no temporary file is left"
+        );
+        let msg = std::fs::read(site.path(eml)).unwrap();
+        let parsed = mail_parser::MessageParser::default().parse(&msg).unwrap();
+        assert!(
+            parsed.body_html(0).unwrap().contains("</html>"),
+            "round {round}: the whole message"
+        );
+        // The same bytes as a send alone writes.
+        site.ok(&["send-test", "--to", "moi@example.org"]);
+        assert!(
+            std::fs::read(site.path(eml)).unwrap() == msg,
+            "round {round}"
+        );
+    }
+}
