@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every fuzz target for SECONDS (default 30), starting from seeds made
-# of the repository's own fixtures. A crash or a failed property stops it
+# of the repository's own fixtures (and, for request heads, three written
+# here). A crash or a failed property stops it
 # with libFuzzer's report; the input that did it is in
 # fuzz/artifacts/<target>/, and `cargo fuzz run <target> <that file>`
 # replays it.
@@ -27,10 +28,14 @@ seed markdown ../content/*.md ../tests/fixtures/invalid-markdown/content/*.md
 seed jsonl ../tests/fixtures/hostile/articles.jsonl ../tests/fixtures/invalid-jsonl/*.jsonl
 seed foreign_feed ../tests/fixtures/feed-source/feeds/*
 seed feed_toml ../feed.toml ../tests/fixtures/*/feed.toml
+mkdir -p corpus/request_head
+printf 'GET /feed.xml HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nIf-None-Match: "1a-2b"\r\n\r\n' >corpus/request_head/seed-get
+printf 'HEAD //category?x=1 HTTP/1.0\n\n' >corpus/request_head/seed-head
+printf 'GET /caf%%C3%%A9/%%2e%%2e/abonn\xc3\xa9 HTTP/1.1\r\nIf-Modified-Since: Thu, 26 Nov 2026 06:30:00 GMT\r\n\r\n' >corpus/request_head/seed-escapes
 
 cargo fuzz build -s none
 mkdir -p logs
-for target in markdown jsonl foreign_feed feed_toml; do
+for target in markdown jsonl foreign_feed feed_toml request_head; do
   echo "==> fuzz $target for ${seconds} s"
   log="logs/$target.log"
   if ! cargo fuzz run -s none "$target" -- -max_total_time="$seconds" -rss_limit_mb=4096 \

@@ -5,14 +5,16 @@
 //! the config refuses towards a host that is not loopback unless
 //! `allow_plaintext` says so. The password is read from the environment
 //! variable that `[smtp] password_env` names, only when a username is set,
-//! and never appears in a message, a log or a Debug print. Failures say
-//! which server, what went wrong, and what to try.
+//! and never appears in a message, a log or a Debug print. Each exchange
+//! with the relay, from connecting to its last reply, has `timeout_s` in
+//! all. Failures say which server, what went wrong, and what to try.
 
 use crate::config::{Security, Smtp};
 use crate::error::Error;
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use lettre::transport::smtp::Error as SmtpError;
 use lettre::{Address, SmtpTransport, Transport as _};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -59,16 +61,59 @@ pub struct Outbox {
 impl Transport for Outbox {
     fn deliver(&self, _from: &Address, _to: &Address, message: &[u8]) -> Result<String, MailError> {
         let path = self.dir.join(format!("{}.eml", self.name));
-        let mut staging = crate::output::Staging::new();
-        staging
-            .write(&path, |w| std::io::Write::write_all(w, message))
-            .and_then(|_| staging.commit())
-            .map_err(|e| MailError::Setup(e.to_string()))?;
+        write_whole(&path, message).map_err(|source| {
+            MailError::Setup(
+                crate::error::Error::Write {
+                    path: path.clone(),
+                    source,
+                }
+                .to_string(),
+            )
+        })?;
         Ok(format!(
             "written to {} (no [smtp] host is configured)",
             path.display()
         ))
     }
+}
+
+/// Writes `bytes` to `target` whole or not at all: into a temporary file of
+/// this write's own, then renamed over it. Two test sends of one edition to
+/// one address at once each rename a complete message; with one temporary
+/// name for both, each truncated the file the other was writing.
+fn write_whole(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static WRITES: AtomicU64 = AtomicU64::new(0);
+    let dir = target.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let (temp, mut file) = loop {
+        let n = WRITES.fetch_add(1, Ordering::Relaxed);
+        let temp = dir.join(format!(".{name}.{}-{n}.matinale-tmp", std::process::id()));
+        // Exclusive: a file left by a killed run of the same pid is
+        // stepped over, never shared.
+        match std::fs::File::options()
+            .write(true)
+            .create_new(true)
+            .open(&temp)
+        {
+            Ok(file) => break (temp, file),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    };
+    let written = file
+        .write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .and_then(|()| std::fs::rename(&temp, target));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    written
 }
 
 /// The SMTP relay.
@@ -184,7 +229,7 @@ impl Transport for Relay<'_> {
             .map_err(|e| MailError::Setup(format!("cannot address the message: {e}")))?;
         let mut pauses = RETRIES.iter();
         loop {
-            match transport.send_raw(&envelope, message) {
+            match self.send_within(&transport, &envelope, message)? {
                 Ok(_) => return Ok(format!("sent to {to} through {}", self.server())),
                 Err(e) if e.is_transient() => {
                     if let Some(p) = pauses.next() {
@@ -200,8 +245,56 @@ impl Transport for Relay<'_> {
 }
 
 impl Relay<'_> {
+    /// One exchange with the relay, from connecting to its last reply,
+    /// within `timeout_s` in all. lettre's timeout bounds each read and
+    /// write, so a relay that trickles a byte a second would hold a send
+    /// for ever: the exchange runs on a thread of its own, and is given up
+    /// at the deadline. The thread is left to end with its connection
+    /// (lettre's own timeout ends a silent one); a test send ends the
+    /// process soon after.
+    fn send_within(
+        &self,
+        transport: &SmtpTransport,
+        envelope: &Envelope,
+        message: &[u8],
+    ) -> Result<Result<lettre::transport::smtp::response::Response, SmtpError>, MailError> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        let (transport, envelope, message) =
+            (transport.clone(), envelope.clone(), message.to_vec());
+        std::thread::Builder::new()
+            .name("smtp".to_owned())
+            .spawn(move || {
+                let _ = tx.send(transport.send_raw(&envelope, &message));
+            })
+            .map_err(|e| MailError::Setup(format!("cannot start sending: {e}")))?;
+        let timeout = Duration::from_secs(self.config.timeout_s);
+        match rx.recv_timeout(timeout) {
+            Ok(result) => Ok(result),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(self.no_answer()),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err(MailError::Remote {
+                server: self.server(),
+                what: "the SMTP client failed (a bug)".to_owned(),
+                hint: "the message may not have been sent; try again".to_owned(),
+            }),
+        }
+    }
+
+    fn no_answer(&self) -> MailError {
+        MailError::Remote {
+            server: self.server(),
+            what: format!(
+                "no complete answer within {} s ([smtp] timeout_s)",
+                self.config.timeout_s
+            ),
+            hint: "check [smtp] host and port, and that a firewall lets the connection through"
+                .to_owned(),
+        }
+    }
+}
+
+impl Relay<'_> {
     /// An actionable message for a lettre error.
-    fn explain(&self, e: &lettre::transport::smtp::Error) -> MailError {
+    fn explain(&self, e: &SmtpError) -> MailError {
         let text = e.to_string();
         let code = e.status().map(|c| c.to_string()).unwrap_or_default();
         let refused = io_kind(e) == Some(std::io::ErrorKind::ConnectionRefused);
@@ -214,11 +307,7 @@ impl Relay<'_> {
             || io_kind(e) == Some(std::io::ErrorKind::TimedOut)
             || io_kind(e) == Some(std::io::ErrorKind::WouldBlock)
         {
-            (
-                format!("no answer within {} s", self.config.timeout_s),
-                "check [smtp] host and port, and that a firewall lets the connection through"
-                    .to_owned(),
-            )
+            return self.no_answer();
         } else if e.is_tls()
             || text.contains("certificate")
             || text.contains("InvalidContentType")
@@ -328,5 +417,33 @@ mod tests {
         let e = Error::from(setup);
         assert_eq!(e.to_string(), "cannot read [smtp] ca_file ca.pem: gone");
         assert_eq!(e.exit_code(), 1);
+    }
+
+    #[test]
+    fn writes_into_the_outbox_at_once_each_land_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let outbox = Outbox {
+            dir: dir.path().join("outbox"),
+            name: "same".to_owned(),
+        };
+        let address: Address = "moi@example.org".parse().unwrap();
+        let (a, b) = (vec![b'a'; 1 << 20], vec![b'b'; 1 << 20]);
+        std::thread::scope(|s| {
+            for message in [&a, &b] {
+                let (outbox, address, a, b) = (&outbox, &address, &a, &b);
+                s.spawn(move || {
+                    for _ in 0..20 {
+                        outbox.deliver(address, address, message).unwrap();
+                        let now = std::fs::read(outbox.dir.join("same.eml")).unwrap();
+                        assert!(now == *a || now == *b, "a message torn by another");
+                    }
+                });
+            }
+        });
+        let names: Vec<_> = std::fs::read_dir(&outbox.dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["same.eml"]);
     }
 }

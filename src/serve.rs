@@ -6,22 +6,30 @@
 //! listings, nothing outside the folder (`..`, encoded or not, and hidden
 //! files are refused; symlinks may not lead out), and the answers a reader
 //! or CDN expects: the feed content types, ETag and Last-Modified with 304s.
+//! The HTTP itself, with its deadlines and its pool of workers, is
+//! [`http`]'s.
+
+pub mod http;
 
 use crate::error::Error;
 use chrono::{DateTime, Utc};
+use http::{Body, Limits, Pool, Request, Response};
 use std::fs::{self, File};
 use std::io;
-use std::net::SocketAddr;
+use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
-use tiny_http::{Header, Method, Request, Response, ResponseBox};
-
-/// Threads answering requests: a slow client must not stall the others.
-const WORKERS: usize = 4;
 
 /// A bound server.
 pub struct Server {
-    http: tiny_http::Server,
+    pool: Pool,
+    addr: SocketAddr,
+    site: Site,
+}
+
+/// What is served.
+struct Site {
     root: PathBuf,
     /// Where `/` sends a browser when the folder has no index.html.
     home: String,
@@ -30,81 +38,72 @@ pub struct Server {
 impl Server {
     /// Binds 127.0.0.1:`port` (0: any free port) to serve `root`.
     pub fn bind(port: u16, root: &Path, home: &str) -> Result<Server, Error> {
-        let http = tiny_http::Server::http(("127.0.0.1", port)).map_err(|e| Error::Listen {
+        let failed = |e: io::Error| Error::Listen {
             addr: format!("127.0.0.1:{port}"),
             message: e.to_string(),
-        })?;
+        };
+        let listener = TcpListener::bind(("127.0.0.1", port)).map_err(failed)?;
+        let addr = listener.local_addr().map_err(failed)?;
+        let pool = Pool::new(listener, Limits::default()).map_err(failed)?;
         Ok(Server {
-            http,
-            root: root.to_path_buf(),
-            home: format!("/{}", home.trim_start_matches('/')),
+            pool,
+            addr,
+            site: Site {
+                root: root.to_path_buf(),
+                home: format!("/{}", home.trim_start_matches('/')),
+            },
         })
     }
 
     pub fn addr(&self) -> SocketAddr {
-        self.http
-            .server_addr()
-            .to_ip()
-            .expect("bound to a TCP address")
+        self.addr
     }
 
     /// Answers requests on worker threads, for as long as the process runs.
     pub fn spawn(self) {
-        let server = std::sync::Arc::new(self);
-        for _ in 0..WORKERS {
-            let s = server.clone();
-            std::thread::spawn(move || {
-                while let Ok(request) = s.http.recv() {
-                    s.answer(request);
-                }
-            });
+        let site = self.site;
+        self.pool
+            .spawn(Arc::new(move |request: &Request| site.answer(request)));
+    }
+}
+
+impl Site {
+    fn answer(&self, request: &Request) -> Response {
+        match request.method.as_str() {
+            "GET" | "HEAD" => {
+                let conditions = Conditions {
+                    if_none_match: request.header("If-None-Match").map(str::to_owned),
+                    if_modified_since: request.header("If-Modified-Since").map(str::to_owned),
+                };
+                self.respond(&request.target, &conditions)
+            }
+            _ => Response::text(405, "only GET and HEAD are served\n").header("Allow", "GET, HEAD"),
         }
     }
 
-    fn answer(&self, request: Request) {
-        let header = |name: &str| {
-            request
-                .headers()
-                .iter()
-                .find(|h| h.field.as_str().as_str().eq_ignore_ascii_case(name))
-                .map(|h| h.value.as_str().to_owned())
-        };
-        let conditions = Conditions {
-            if_none_match: header("If-None-Match"),
-            if_modified_since: header("If-Modified-Since"),
-        };
-        let response = match request.method() {
-            Method::Get | Method::Head => self.respond(request.url(), &conditions),
-            _ => text(405, "only GET and HEAD are served\n")
-                .with_header(header_of("Allow", "GET, HEAD")),
-        };
-        // A client that hung up is not our problem.
-        let _ = request.respond(response);
-    }
-
-    fn respond(&self, url: &str, conditions: &Conditions) -> ResponseBox {
+    fn respond(&self, url: &str, conditions: &Conditions) -> Response {
         let rel = match resolve(url) {
             Ok(rel) => rel,
-            Err(status) => return text(status, "no such file\n"),
+            Err(status) => return Response::text(status, "no such file\n"),
         };
         let mut path = self.root.join(&rel);
         let Ok(meta) = fs::metadata(&path) else {
             if rel.as_os_str().is_empty() {
-                return redirect(&self.home);
+                return Response::redirect(&self.home);
             }
-            return text(404, "no such file\n");
+            return Response::text(404, "no such file\n");
         };
         if meta.is_dir() {
             let raw_path = url.split(['?', '#']).next().unwrap_or("/");
             if !raw_path.ends_with('/') {
-                return redirect(&format!("{raw_path}/"));
+                return Response::redirect(&folder_location(url));
             }
             path.push("index.html");
             if !path.is_file() {
                 if rel.as_os_str().is_empty() {
-                    return redirect(&self.home);
+                    return Response::redirect(&self.home);
                 }
-                return text(404, "no such file\n");
+                return Response::text(404, "no such file\n");
             }
         }
         // A symlink inside the folder must not lead out of it.
@@ -113,12 +112,23 @@ impl Server {
             _ => false,
         };
         if !inside {
-            return text(404, "no such file\n");
+            return Response::text(404, "no such file\n");
         }
         match file_response(&path, conditions) {
             Ok(r) => r,
-            Err(_) => text(404, "no such file\n"),
+            Err(_) => Response::text(404, "no such file\n"),
         }
+    }
+}
+
+/// Where a request for a folder named without its final slash is sent:
+/// the same path with the slash, starting with one `/` only (a browser
+/// reads `//category/` as the host `category`).
+pub fn folder_location(url: &str) -> String {
+    let raw_path = url.split(['?', '#']).next().unwrap_or("/");
+    match raw_path.trim_matches('/') {
+        "" => "/".to_owned(),
+        inner => format!("/{inner}/"),
     }
 }
 
@@ -234,53 +244,25 @@ pub fn not_modified(conditions: &Conditions, etag: &str, last_modified: DateTime
         .is_some_and(|since| last_modified <= since)
 }
 
-fn file_response(path: &Path, conditions: &Conditions) -> io::Result<ResponseBox> {
+fn file_response(path: &Path, conditions: &Conditions) -> io::Result<Response> {
     let file = File::open(path)?;
     let meta = file.metadata()?;
     let (etag, last_modified) = validators(&meta);
-    let common = [
-        header_of("ETag", &etag),
-        header_of(
+    let response = if not_modified(conditions, &etag, last_modified) {
+        Response::new(304, Body::Empty)
+    } else {
+        Response::new(200, Body::File(file, meta.len())).header("Content-Type", content_type(path))
+    };
+    Ok(response
+        .header("ETag", &etag)
+        .header(
             "Last-Modified",
             &last_modified
                 .format("%a, %d %b %Y %H:%M:%S GMT")
                 .to_string(),
-        ),
+        )
         // A preview: always ask whether the file changed.
-        header_of("Cache-Control", "no-cache"),
-    ];
-    let mut response = if not_modified(conditions, &etag, last_modified) {
-        Response::empty(304).boxed()
-    } else {
-        Response::from_file(file)
-            .with_header(header_of("Content-Type", content_type(path)))
-            // A Content-Length, never chunks: some readers and caches
-            // check a feed's length.
-            .with_chunked_threshold(usize::MAX)
-            .boxed()
-    };
-    for h in common {
-        response.add_header(h);
-    }
-    Ok(response)
-}
-
-fn header_of(name: &str, value: &str) -> Header {
-    Header::from_bytes(name.as_bytes(), value.as_bytes())
-        .expect("header names and values are ASCII")
-}
-
-fn text(status: u16, body: &str) -> ResponseBox {
-    Response::from_string(body)
-        .with_status_code(status)
-        .with_header(header_of("Content-Type", "text/plain; charset=utf-8"))
-        .boxed()
-}
-
-fn redirect(location: &str) -> ResponseBox {
-    Response::empty(302)
-        .with_header(header_of("Location", location))
-        .boxed()
+        .header("Cache-Control", "no-cache"))
 }
 
 /// What the sources look like now: every file's path, size and

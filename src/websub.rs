@@ -40,6 +40,8 @@ impl Pending {
 pub struct Hub {
     url: Url,
     agent: ureq::Agent,
+    /// Of each attempt, from connecting to the end of the answer.
+    timeout: Duration,
 }
 
 /// How one attempt went.
@@ -59,7 +61,11 @@ impl Hub {
             .user_agent(user_agent)
             .build()
             .into();
-        Hub { url, agent }
+        Hub {
+            url,
+            agent,
+            timeout,
+        }
     }
 
     /// Tells the hub that `topic` changed.
@@ -94,6 +100,12 @@ impl Hub {
             .send_form([("hub.mode", "publish"), ("hub.url", topic)]);
         let mut response = match sent {
             Ok(r) => r,
+            Err(ureq::Error::Timeout(_)) => {
+                return Attempt::Retry(format!(
+                    "no complete answer within {} s ([feeds] websub_timeout_s)",
+                    self.timeout.as_secs()
+                ))
+            }
             Err(e) => return Attempt::Retry(e.to_string()),
         };
         let status = response.status();

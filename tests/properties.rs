@@ -1,6 +1,7 @@
 //! Property tests (proptest) on the library: category slugs, the HTML
-//! cleaner, and the newsletter ledger. Each states a guarantee of the
-//! README for every input proptest can think of, not for a few examples.
+//! cleaner, the newsletter ledger, and the request heads of `serve`. Each
+//! states a guarantee of the README for every input proptest can think of,
+//! not for a few examples.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use matinale::config::OnInvalid;
@@ -11,6 +12,8 @@ use matinale::feed::slug::slugify;
 use matinale::feed::FeedSet;
 use matinale::newsletter::ledger::{Entry, Ledger};
 use matinale::newsletter::{self, EditionArticles, Window};
+use matinale::serve::http::{parse_head, Response};
+use matinale::serve::{folder_location, resolve};
 use matinale::Config;
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -243,6 +246,91 @@ proptest! {
         let (capped, flattened) = nesting::cap(&html);
         prop_assert_eq!(flattened, 0);
         prop_assert!(matches!(capped, std::borrow::Cow::Borrowed(_)));
+    }
+}
+
+/// Request heads as clients and attackers write them: methods, targets of
+/// slashes, dots, escapes, backslashes and non-ASCII, headers, both line
+/// ends; or any bytes at all.
+fn request_head() -> impl Strategy<Value = Vec<u8>> {
+    let method = prop_oneof![
+        Just("GET"),
+        Just("HEAD"),
+        Just("POST"),
+        Just("get"),
+        Just("G(T"),
+        Just("")
+    ];
+    let piece = prop_oneof![
+        Just("/"),
+        Just("//"),
+        Just(".."),
+        Just("."),
+        Just("%2e"),
+        Just("%2F"),
+        Just("%5c"),
+        Just("\\"),
+        Just("é"),
+        Just("%C3%A9"),
+        Just("%ff"),
+        Just("%"),
+        Just("?"),
+        Just("#"),
+        Just(" "),
+        Just("\t"),
+        Just("%00"),
+        Just("category"),
+    ];
+    let target = prop::collection::vec(piece, 0..8).prop_map(|p| p.concat());
+    let version = prop_oneof![Just("HTTP/1.1"), Just("HTTP/1.0"), Just("HTTP/2"), Just("")];
+    let header = "[A-Za-z: -]{0,8}:[ -~é\t\r]{0,12}";
+    let end = prop_oneof![Just("\r\n"), Just("\n")];
+    let formed = (
+        method,
+        target,
+        version,
+        prop::collection::vec(header, 0..3),
+        end,
+    )
+        .prop_map(|(method, target, version, headers, end)| {
+            let mut head = format!("{method} {target} {version}{end}");
+            for h in headers {
+                head.push_str(&h);
+                head.push_str(end);
+            }
+            head.push_str(end);
+            head.into_bytes()
+        });
+    prop_oneof![4 => formed, 1 => prop::collection::vec(any::<u8>(), 0..200)]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// `serve` reads any head as a request or a status to answer, never a
+    /// panic; the path of a request stays inside the served folder; the
+    /// redirect of a folder named without its slash stays on this server,
+    /// in bytes a header may hold.
+    #[test]
+    fn request_heads_are_answered_and_redirects_stay_here(head in request_head()) {
+        let Ok(request) = parse_head(&head) else {
+            return Ok(());
+        };
+        prop_assert!(!request.method.is_empty() && request.method.is_ascii());
+        let Ok(rel) = resolve(&request.target) else {
+            return Ok(());
+        };
+        for c in rel.components() {
+            let std::path::Component::Normal(name) = c else {
+                panic!("{c:?} in {rel:?}");
+            };
+            prop_assert!(!name.to_string_lossy().starts_with('.'), "{rel:?}");
+        }
+        let redirect = Response::redirect(&folder_location(&request.target));
+        let location = &redirect.headers[0].1;
+        prop_assert!(location.bytes().all(|b| (b'!'..=b'~').contains(&b)), "{location:?}");
+        prop_assert!(location.starts_with('/'), "{location:?}");
+        prop_assert!(!location[1..].starts_with(['/', '\\']), "{location:?}");
     }
 }
 

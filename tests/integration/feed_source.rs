@@ -351,6 +351,9 @@ enum Reply {
     Send(u16, Vec<(String, String)>, Vec<u8>),
     /// Reads the request and says nothing for a while.
     Silent,
+    /// Sends a head announcing 100 KB, then one byte every 200 ms, for
+    /// 30 s.
+    Drip,
 }
 
 fn ok_feed(etag: &str, body: &[u8], gzip: bool) -> Reply {
@@ -402,6 +405,15 @@ fn server(replies: Vec<Reply>) -> (String, mpsc::Receiver<String>) {
                 let _ = out.write_all(&body);
             }
             Reply::Silent => std::thread::sleep(Duration::from_secs(4)),
+            Reply::Drip => {
+                let head = "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n<rss>";
+                for b in head.bytes().chain(std::iter::repeat(b' ')).take(200) {
+                    if out.write_all(&[b]).is_err() {
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+            }
         }
         let mut rest = Vec::new();
         let _ = reader.read_to_end(&mut rest);
@@ -530,6 +542,28 @@ fn a_remote_source_that_cannot_be_read_is_exit_3() {
         vec![Reply::Send(200, vec![], vec![b' '; 21 * 1024 * 1024])],
         "the feed is over 20 MB, more than a feed should be",
     );
+}
+
+#[test]
+fn a_server_that_trickles_the_feed_is_given_up_at_the_timeout() {
+    let (url, _rx) = server(vec![Reply::Drip]);
+    let site = remote_site(&url);
+    site.edit("feed.toml", "timeout_s = 1", "timeout_s = 2");
+    let started = std::time::Instant::now();
+    let run = site.run_now(&["build"]);
+    let took = started.elapsed();
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: cannot fetch {url}: no complete answer within 2 s ([content] timeout_s)\n  hint: \
+             check [content] path, and that the server is up; there is no copy fetched before to \
+             fall back on\n"
+        )
+    );
+    // Each byte came well within the timeout of one read; the server's
+    // bytes last 40 s.
+    assert!(took < Duration::from_secs(6), "{took:?}");
 }
 
 #[test]

@@ -17,6 +17,8 @@ enum Rcpt {
     HangUp,
     /// Accepts the connection and never says a word.
     Mute,
+    /// Greets one byte every 200 ms, for 30 s, never ending the line.
+    Drip,
 }
 
 /// A minimal SMTP server on 127.0.0.1 for one connection per item of
@@ -45,6 +47,18 @@ fn serve(listener: &TcpListener, rcpt: Rcpt, tx: &mpsc::Sender<Vec<u8>>) {
         });
         return;
     }
+    if let Rcpt::Drip = rcpt {
+        let mut out = stream;
+        std::thread::spawn(move || {
+            for b in "220 ".bytes().chain(std::iter::repeat(b'x')).take(150) {
+                if out.write_all(&[b]).is_err() {
+                    return;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(200));
+            }
+        });
+        return;
+    }
     stream
         .set_read_timeout(Some(std::time::Duration::from_secs(20)))
         .unwrap();
@@ -68,7 +82,7 @@ fn serve(listener: &TcpListener, rcpt: Rcpt, tx: &mpsc::Sender<Vec<u8>>) {
                 Rcpt::Reject => say("550 5.1.1 no such user here").unwrap(),
                 Rcpt::Defer => say("451 4.3.0 try again later").unwrap(),
                 Rcpt::HangUp | Rcpt::Accept => say("250 ok").unwrap(),
-                Rcpt::Mute => unreachable!("mute says nothing"),
+                Rcpt::Mute | Rcpt::Drip => unreachable!("answered above"),
             }
         } else if cmd.starts_with("DATA") {
             say("354 go ahead").unwrap();
@@ -276,8 +290,8 @@ fn a_relay_that_hangs_up_or_never_answers_is_exit_3_and_the_next_send_works() {
     assert_eq!(
         run.stderr,
         format!(
-            "{server}: no answer within 1 s\n  hint: check [smtp] host and port, and that a firewall \
-             lets the connection through\n"
+            "{server}: no complete answer within 1 s ([smtp] timeout_s)\n  hint: check [smtp] host and \
+             port, and that a firewall lets the connection through\n"
         )
     );
     // The relay is back: the next test send goes through, whole.
@@ -345,4 +359,71 @@ fn to_takes_an_address_or_a_named_mailbox_and_anything_else_is_exit_2() {
         "{}",
         help.stdout
     );
+}
+
+#[test]
+fn a_relay_that_trickles_its_greeting_is_given_up_at_the_timeout() {
+    let (port, _received) = smtp_server(&[Rcpt::Drip]);
+    let site = site_with_port(port);
+    site.edit("feed.toml", "timeout_s = 30", "timeout_s = 2");
+    let started = std::time::Instant::now();
+    let run = site.run_now(&["send-test", "--to", "moi@example.org"]);
+    let took = started.elapsed();
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: cannot send through 127.0.0.1:{port} (security = \"none\"): no complete answer \
+             within 2 s ([smtp] timeout_s)\n  hint: check [smtp] host and port, and that a firewall \
+             lets the connection through\n"
+        )
+    );
+    // Each byte came well within the timeout of one read: only a deadline
+    // on the whole exchange ends it before the relay's 30 s of bytes.
+    assert!(took < std::time::Duration::from_secs(6), "{took:?}");
+}
+
+#[test]
+fn test_sends_into_the_outbox_at_once_each_land_whole() {
+    let site = Site::sample();
+    site.edit("feed.toml", "host = \"127.0.0.1\"", "host = \"\"");
+    let eml = "out/outbox/2026-11-26-test-moi_example.org.eml";
+    for round in 0..5 {
+        let runs: Vec<std::process::Child> = (0..4)
+            .map(|_| {
+                std::process::Command::new(env!("CARGO_BIN_EXE_matinale"))
+                    .args(["--now", crate::harness::SAMPLE_NOW, "-q"])
+                    .args(["send-test", "--to", "moi@example.org"])
+                    .current_dir(site.dir.path())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for run in runs {
+            let out = run.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "round {round}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        assert_eq!(
+            site.files("out/outbox"),
+            ["2026-11-26-test-moi_example.org.eml"],
+            "round {round}: no temporary file is left"
+        );
+        let msg = std::fs::read(site.path(eml)).unwrap();
+        let parsed = mail_parser::MessageParser::default().parse(&msg).unwrap();
+        assert!(
+            parsed.body_html(0).unwrap().contains("</html>"),
+            "round {round}: the whole message"
+        );
+        // The same bytes as a send alone writes.
+        site.ok(&["send-test", "--to", "moi@example.org"]);
+        assert!(
+            std::fs::read(site.path(eml)).unwrap() == msg,
+            "round {round}"
+        );
+    }
 }

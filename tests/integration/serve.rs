@@ -78,8 +78,6 @@ impl Answer {
 
 /// Sends `METHOD PATH` as is (no client-side normalisation of `..`).
 fn request(server: &Server, method: &str, path: &str, headers: &[(&str, &str)]) -> Answer {
-    let mut s = TcpStream::connect(&server.addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
     let mut req = format!(
         "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
         server.addr
@@ -88,7 +86,14 @@ fn request(server: &Server, method: &str, path: &str, headers: &[(&str, &str)]) 
         req.push_str(&format!("{k}: {v}\r\n"));
     }
     req.push_str("\r\n");
-    s.write_all(req.as_bytes()).unwrap();
+    send(server, req.as_bytes())
+}
+
+/// Sends `bytes`, and reads the answer.
+fn send(server: &Server, bytes: &[u8]) -> Answer {
+    let mut s = TcpStream::connect(&server.addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    s.write_all(bytes).unwrap();
     let mut raw = Vec::new();
     s.read_to_end(&mut raw).unwrap();
     let split = raw
@@ -376,4 +381,95 @@ fn serve_rebuilds_when_sources_change() {
     let a = get(&server, "/feed.xml");
     assert_eq!(a.status, 200);
     assert!(a.text().contains("Rebuilt: des chercheurs"));
+}
+
+#[test]
+fn serve_redirects_stay_on_this_server_and_no_request_stops_it() {
+    let site = Site::sample();
+    site.edit(
+        "feed.toml",
+        "subscribe_path = \"abonnement/\"",
+        "subscribe_path = \"abonné/\"",
+    );
+    let server = serve(&site);
+    // More requests than the server has workers: a Location that is not
+    // ASCII once killed the worker that sent it.
+    for _ in 0..20 {
+        let a = get(&server, "/");
+        assert_eq!(
+            (a.status, a.header("Location")),
+            (302, Some("/abonn%C3%A9/"))
+        );
+    }
+    let a = get(&server, "/abonn%C3%A9/");
+    assert_eq!(a.status, 200);
+    assert!(a.body == site.read("public/abonné/index.html").as_bytes());
+    let a = get(&server, "/abonné");
+    assert_eq!(
+        (a.status, a.header("Location")),
+        (302, Some("/abonn%C3%A9/"))
+    );
+    // `//category/` would be the host `category` to a browser.
+    for (path, location) in [
+        ("//category", "/category/"),
+        ("///newsletter?x=1", "/newsletter/"),
+        ("/category//jeux-video", "/category//jeux-video/"),
+    ] {
+        let a = get(&server, path);
+        assert_eq!(
+            (a.status, a.header("Location")),
+            (302, Some(location)),
+            "{path}"
+        );
+    }
+
+    // Requests that are not HTTP, or too long.
+    for (bytes, status) in [
+        (&b"GET / HTTP/1.1\r\nHost : x\r\n\r\n"[..], 400),
+        (b"\x00\xff\xfe\r\n\r\n", 400),
+        (b"GET /feed.xml HTTP/2.0\r\n\r\n", 505),
+        (b"GET /feed.xml\r\n\r\n", 400),
+        (b"GET /feed.xml HTTP/1.1\r\nX-Junk: a\x01b\r\n\r\n", 400),
+    ] {
+        let a = send(&server, bytes);
+        assert_eq!(a.status, status, "{}", String::from_utf8_lossy(bytes));
+    }
+    let long = format!("GET / HTTP/1.1\r\nX-Long: {}\r\n\r\n", "x".repeat(20_000));
+    let a = send(&server, long.as_bytes());
+    assert_eq!(a.status, 431);
+    assert_eq!(get(&server, "/feed.xml").status, 200, "still serving");
+}
+
+#[test]
+fn serve_answers_others_while_clients_never_read() {
+    let site = Site::sample();
+    let server = serve(&site);
+    // Larger than what the sockets of both ends buffer.
+    std::fs::File::create(site.path("public/big.bin"))
+        .unwrap()
+        .set_len(128 << 20)
+        .unwrap();
+    let slow: Vec<TcpStream> = (0..8)
+        .map(|_| {
+            let mut s = TcpStream::connect(&server.addr).unwrap();
+            s.write_all(b"GET /big.bin HTTP/1.1\r\n\r\n").unwrap();
+            s
+        })
+        .collect();
+    // And clients that connect and say nothing.
+    let silent: Vec<TcpStream> = (0..4)
+        .map(|_| TcpStream::connect(&server.addr).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    let started = Instant::now();
+    let a = get(&server, "/feed.xml");
+    assert_eq!(a.status, 200);
+    assert!(a.body == std::fs::read(site.path("public/feed.xml")).unwrap());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    drop((slow, silent));
+    assert_eq!(get(&server, "/feed.xml").status, 200);
 }

@@ -13,6 +13,9 @@ enum Answer {
     Status(u16),
     /// Reads the request and never answers.
     Silent,
+    /// Reads the request, then answers one byte every 200 ms, for 30 s,
+    /// never ending its head.
+    Drip,
 }
 
 /// One request the hub received.
@@ -55,6 +58,15 @@ fn answer_one(stream: std::net::TcpStream, answer: Answer, tx: &mpsc::Sender<Rec
             );
         }
         Answer::Silent => std::thread::sleep(Duration::from_secs(4)),
+        Answer::Drip => {
+            let head = "HTTP/1.1 204 No Content\r\nX-Slow: ".bytes();
+            for b in head.chain(std::iter::repeat(b'x')).take(150) {
+                if out.write_all(&[b]).is_err() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        }
     }
 }
 
@@ -281,10 +293,41 @@ fn a_silent_hub_times_out_and_exits_3() {
     site.ok(&["build"]);
     let run = site.run_now(&["ping"]);
     assert_eq!(run.code, 3, "{}", run.stderr);
-    assert!(run.stderr.contains("timeout"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "atom.xml: no complete answer within 1 s ([feeds] websub_timeout_s) (3 attempts)\n"
+        ),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains("(3 attempts)"), "{}", run.stderr);
     assert_eq!(rx.try_iter().count(), 3);
     assert_eq!(pending(&site), SIX);
+}
+
+#[test]
+fn a_hub_that_trickles_its_answer_is_given_up_at_the_timeout() {
+    let (url, rx) = hub(&[Answer::Drip; 3]);
+    let site = site_with_hub(&url, false);
+    site.ok(&["build"]);
+    let started = std::time::Instant::now();
+    let run = site.run_now(&["ping"]);
+    let took = started.elapsed();
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: cannot notify the WebSub hub {url} of https://www.journaldugeek.com/atom.xml: \
+             no complete answer within 1 s ([feeds] websub_timeout_s) (3 attempts)\n  hint: check \
+             [feeds] websub_hub and that the hub is up; the changed feeds stay recorded and the next \
+             `matinale ping` sends them\n"
+        )
+    );
+    assert_eq!(rx.try_iter().count(), 3);
+    assert_eq!(pending(&site), SIX);
+    // Three attempts of at most 1 s, 1 s and 2 s apart: 6 s, where the
+    // hub's bytes, each well within the timeout of one read, last 30 s.
+    assert!(took < Duration::from_secs(12), "{took:?}");
 }
 
 #[test]
