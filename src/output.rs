@@ -594,4 +594,57 @@ mod tests {
             .collect();
         assert_eq!(hidden, Vec::<String>::new());
     }
+
+    #[test]
+    fn a_commit_stopped_midway_names_what_is_new_and_what_is_old() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b, c) = (
+            dir.path().join("a.xml"),
+            dir.path().join("b.xml"),
+            dir.path().join("c.xml"),
+        );
+        let mut s = Staging::within(vec![dir.path().to_path_buf()]);
+        for t in [&a, &b, &c] {
+            s.write(t, |w| w.write_all(b"new")).unwrap();
+        }
+        // Something takes b.xml's place between staging and commit.
+        fs::create_dir(&b).unwrap();
+        fs::write(b.join("in-the-way"), "x").unwrap();
+        let err = s.commit().unwrap_err();
+        let Error::PartialCommit { new, old, .. } = &err else {
+            panic!("{err}");
+        };
+        assert_eq!((new, old), (&vec![a.clone()], &vec![b.clone(), c.clone()]));
+        assert!(err.to_string().contains(&format!(
+            "the run stopped midway: 1 output is new ({}), 2 still old ({}, {}); run again to complete it",
+            a.display(),
+            b.display(),
+            c.display()
+        )));
+        assert_eq!(fs::read_to_string(&a).unwrap(), "new");
+        assert!(!c.exists());
+        let temps = fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .ends_with(TEMP_SUFFIX)
+            })
+            .count();
+        assert_eq!(temps, 0);
+    }
+
+    #[test]
+    fn a_target_outside_the_folders_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Staging::within(vec![dir.path().join("public")]);
+        let err = s
+            .write(&dir.path().join("elsewhere/x.xml"), |w| w.write_all(b"x"))
+            .unwrap_err();
+        assert!(err
+            .to_string()
+            .contains("outside the folders this run writes in"));
+    }
 }

@@ -574,3 +574,45 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Whatever a category is named and whatever `subscribe_path` the
+    /// configuration accepts, every path the layout computes for the feeds'
+    /// folder stays inside it, and its URL under the feeds' base URL.
+    #[test]
+    fn every_path_the_layout_computes_stays_inside_its_folder(
+        category in "\\PC{0,24}",
+        subscribe in "[a-zA-Z0-9éè ._:/\\\\%?#-]{0,24}",
+    ) {
+        use matinale::layout::{Format, Page};
+        let extra = format!("subscribe_path = {}\n", toml_string(&subscribe));
+        let src = format!(
+            "[site]\ntitle = \"T\"\nurl = \"https://ex.org/\"\n{extra}[feeds]\noutput_dir = \"site/public\"\nbase_url = \"https://ex.org/feeds/\"\n"
+        );
+        let Ok(config) = Config::parse(&src, Path::new("feed.toml")) else {
+            return Ok(());
+        };
+        let layout = &config.layout;
+        let dir = layout.category_feed_dir(&slugify(&category));
+        let mut rels: Vec<String> = Format::ALL.iter().map(|&f| layout.feed_file(&dir, f)).collect();
+        rels.extend(Page::ALL.iter().map(|&p| layout.page(p)));
+        rels.push(layout.web_copy(NaiveDate::from_ymd_opt(2026, 11, 26).unwrap()));
+        for rel in rels {
+            let path = layout.file(&rel);
+            prop_assert!(path.starts_with("site/public"), "{rel} → {}", path.display());
+            prop_assert!(
+                path.components().all(|c| matches!(c, std::path::Component::Normal(_))),
+                "{rel} → {}", path.display()
+            );
+            let url = layout.url(&rel);
+            prop_assert!(url.as_str().starts_with("https://ex.org/feeds/"), "{rel} → {url}");
+        }
+    }
+}
+
+/// `s` as a TOML basic string.
+fn toml_string(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}

@@ -10,6 +10,7 @@ mod cli;
 mod errors;
 mod extremes;
 mod feed_source;
+mod hardening;
 mod hostile;
 mod newsletter;
 mod pages;
