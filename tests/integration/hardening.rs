@@ -184,8 +184,7 @@ fn output_folders_that_are_not_the_sites_own_are_refused() {
         let run = site.run_now(&["check"]);
         assert_eq!(run.code, 1, "{dir}: {}", run.stderr);
         assert!(
-            run.stderr
-                .contains(&format!("feed.toml:21: feeds.output_dir: `"))
+            run.stderr.contains("feed.toml:21: feeds.output_dir: `")
                 && run.stderr.contains(&format!(
                     "` {why}; choose a folder of its own, e.g. \"public\""
                 )),
