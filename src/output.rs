@@ -53,6 +53,8 @@ pub struct Staging {
     syncing: std::collections::VecDeque<usize>,
     /// Changed outputs so far.
     changed: usize,
+    /// Folders already cleared of temporary files left by a killed run.
+    swept: std::collections::BTreeSet<PathBuf>,
 }
 
 /// Beyond this many changed outputs, one `syncfs` per file system (Linux)
@@ -93,6 +95,41 @@ fn create_temp(target: &Path) -> io::Result<(PathBuf, File)> {
         }
     }
     Err(last.unwrap_or_else(|| io::Error::other("no free temporary name")))
+}
+
+/// Whether `name` is one of the temporary files [`create_temp`] makes
+/// (or earlier releases made: `.NAME.matinale-tmp`).
+fn is_temp_name(name: &str) -> bool {
+    let Some(stem) = name
+        .strip_prefix('.')
+        .and_then(|n| n.strip_suffix(TEMP_SUFFIX))
+    else {
+        return false;
+    };
+    match stem.rsplit_once('.') {
+        Some((_, random)) if random.len() == 16 => random.bytes().all(|b| b.is_ascii_hexdigit()),
+        _ => true,
+    }
+}
+
+/// Removes the temporary files a killed run left in `dir`: regular files
+/// only (a link is not matinale's), and only while the site's lock is
+/// held, so none is another run's.
+fn sweep(dir: &Path) {
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        if is_temp_name(&name.to_string_lossy()) && e.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = fs::remove_file(e.path());
+        }
+    }
 }
 
 /// The error for a symbolic link where matinale writes.
@@ -209,6 +246,10 @@ impl Staging {
         F: FnOnce(&mut BufWriter<File>) -> io::Result<()>,
     {
         self.prepare(target)?;
+        let parent = target.parent().unwrap_or(Path::new("")).to_path_buf();
+        if !self.roots.is_empty() && self.swept.insert(parent.clone()) {
+            sweep(&parent);
+        }
         let werr = |source| Error::Write {
             path: target.to_path_buf(),
             source,
@@ -646,5 +687,32 @@ mod tests {
         assert!(err
             .to_string()
             .contains("outside the folders this run writes in"));
+    }
+
+    #[test]
+    fn temporary_files_a_killed_run_left_are_swept_but_not_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        fs::write(d.join(".a.xml.0123456789abcdef.matinale-tmp"), "killed").unwrap();
+        fs::write(d.join(".a.xml.matinale-tmp"), "an older release's").unwrap();
+        fs::write(d.join(".a.xml.notmine"), "someone's").unwrap();
+        std::os::unix::fs::symlink("/nowhere", d.join(".b.xml.fedcba9876543210.matinale-tmp"))
+            .unwrap();
+        let mut s = Staging::within(vec![d.to_path_buf()]);
+        s.write(&d.join("a.xml"), |w| w.write_all(b"new")).unwrap();
+        s.commit().unwrap();
+        let mut names: Vec<String> = fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                ".a.xml.notmine",
+                ".b.xml.fedcba9876543210.matinale-tmp",
+                "a.xml"
+            ]
+        );
     }
 }

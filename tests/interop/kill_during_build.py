@@ -11,7 +11,7 @@ the same build and kills it with SIGKILL at a moment spread over the build's
 duration (from the first reads to the final renames), and checks:
 
   - every output file is byte for byte its old or its new version (a hidden
-    `.NAME.matinale-tmp` may be left: the next run replaces it);
+    `.NAME.RANDOM.matinale-tmp` may be left: the next run removes it);
   - the next run, left to finish, gives exactly the new outputs: every
     feed, the edition and the ledger, so no article is skipped or sent
     twice, and leaves no temporary file.
