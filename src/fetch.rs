@@ -115,7 +115,9 @@ fn basic_auth(url: &Url) -> Option<String> {
     Some(format!("Basic {}", base64(&pair)))
 }
 
-fn percent_decode(s: &str) -> Vec<u8> {
+/// `%XX` escapes decoded (in user info here, in a `mailto:` link for the
+/// configuration); a `%` that starts no escape is itself.
+pub(crate) fn percent_decode(s: &str) -> Vec<u8> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -1,7 +1,7 @@
 //! Property tests (proptest) on the library: category slugs, the HTML
-//! cleaner, the newsletter ledger, and the request heads of `serve`. Each
-//! states a guarantee of the README for every input proptest can think of,
-//! not for a few examples.
+//! cleaner, the newsletter ledger, the request heads of `serve`, dates, and
+//! the whole numbers of feed.toml. Each states a guarantee of the README
+//! for every input proptest can think of, not for a few examples.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use matinale::config::OnInvalid;
@@ -615,4 +615,165 @@ proptest! {
 /// `s` as a TOML basic string.
 fn toml_string(s: &str) -> String {
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// Every whole number of feed.toml: its table, its key, the line of the
+/// sample's feed.toml it replaces, that line with `{}` for the value, and
+/// its range as the README documents it.
+const NUMBERS: [(&str, &str, &str, &str, i128, i128); 7] = [
+    (
+        "content",
+        "timeout_s",
+        "timeout_s = 20",
+        "timeout_s = {}",
+        1,
+        3600,
+    ),
+    (
+        "feeds",
+        "max_items",
+        "max_items = 50",
+        "max_items = {}",
+        0,
+        1_000_000,
+    ),
+    // Not in the sample: added after the hub.
+    (
+        "feeds",
+        "websub_timeout_s",
+        "websub_hub = \"\"",
+        "websub_hub = \"\"\nwebsub_timeout_s = {}",
+        1,
+        3600,
+    ),
+    (
+        "newsletter",
+        "lookback_days",
+        "lookback_days = 7",
+        "lookback_days = {}",
+        1,
+        366,
+    ),
+    (
+        "newsletter",
+        "max_articles",
+        "max_articles = 12",
+        "max_articles = {}",
+        1,
+        500,
+    ),
+    ("smtp", "port", "port = 2525", "port = {}", 1, 65535),
+    (
+        "smtp",
+        "timeout_s",
+        "timeout_s = 30",
+        "timeout_s = {}",
+        1,
+        3600,
+    ),
+];
+
+/// A value for a whole number: the ends of the ranges and just past them,
+/// the ends of the integer types, and anything.
+fn any_number() -> impl Strategy<Value = i128> {
+    prop_oneof![
+        prop::sample::select(vec![
+            0i128,
+            1,
+            -1,
+            366,
+            367,
+            500,
+            501,
+            3600,
+            3601,
+            65535,
+            65536,
+            1_000_000,
+            1_000_001,
+            i128::from(u32::MAX),
+            i128::from(i64::MIN),
+            i128::from(i64::MAX),
+            i128::from(u64::MAX),
+        ]),
+        0i128..=5000,
+        any::<i64>().prop_map(i128::from),
+        any::<u64>().prop_map(i128::from),
+    ]
+}
+
+/// The sample site (feed.toml and content/) in a temporary folder, with
+/// `feed_toml` for its configuration.
+fn sample_site(feed_toml: &str) -> tempfile::TempDir {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("feed.toml"), feed_toml).unwrap();
+    std::fs::create_dir(dir.path().join("content")).unwrap();
+    for entry in std::fs::read_dir(repo.join("content")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(
+            entry.path(),
+            dir.path().join("content").join(entry.file_name()),
+        )
+        .unwrap();
+    }
+    dir
+}
+
+/// A value for each of [`NUMBERS`], most often within its range so that
+/// many a case has every value right and is built.
+fn numbers() -> Vec<BoxedStrategy<i128>> {
+    NUMBERS
+        .iter()
+        .map(|&(.., min, max)| prop_oneof![6 => min..=max, 1 => any_number()].boxed())
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Any value of any whole number of feed.toml is accepted when it is
+    /// within its documented range, else refused by a problem naming its
+    /// `table.key` at the line of that key; and a configuration accepted
+    /// is checked and makes its newsletter, without a panic.
+    #[test]
+    fn every_number_is_in_its_range_or_a_problem_at_its_line(values in numbers()) {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut text = std::fs::read_to_string(repo.join("feed.toml")).unwrap();
+        for ((_, _, line, with, _, _), value) in NUMBERS.iter().zip(&values) {
+            let at = text.find(&format!("\n{line}\n")).unwrap() + 1;
+            text.replace_range(at..at + line.len(), &with.replace("{}", &value.to_string()));
+        }
+        let dir = sample_site(&text);
+        let path = dir.path().join("feed.toml");
+        let refused: BTreeSet<String> = NUMBERS
+            .iter()
+            .zip(&values)
+            .filter(|((.., min, max), v)| !(*min..=*max).contains(*v))
+            .map(|((table, key, ..), _)| format!("{table}.{key}"))
+            .collect();
+        match Config::parse(&text, &path) {
+            Ok(config) => {
+                prop_assert!(refused.is_empty(), "{:?} accepted", refused);
+                let now = DateTime::parse_from_rfc3339("2026-11-26T07:30:00+01:00").unwrap().to_utc();
+                let report = matinale::build::check(&config, now).unwrap();
+                prop_assert_eq!(report.load.published, 12);
+                let entries = config.feeds.max_items.map_or(12, |n| n.min(12));
+                prop_assert_eq!(report.feeds[0].1, entries, "{:?}", report.feeds);
+                let made = matinale::build::newsletter(&config, now, None, |_| {}).unwrap();
+                prop_assert!(matches!(made.outcome, matinale::build::Outcome::Made { articles: 11, .. }), "{:?}", made.outcome);
+            }
+            Err(problems) => {
+                let named: BTreeSet<String> = problems.0.iter().map(|p| p.field.clone()).collect();
+                prop_assert_eq!(&named, &refused, "{}", problems);
+                let lines: Vec<&str> = text.lines().collect();
+                for p in &problems.0 {
+                    let key = p.field.split('.').nth(1).unwrap();
+                    let line = p.line.unwrap_or_else(|| panic!("no line: {p}"));
+                    prop_assert!(lines[line - 1].starts_with(&format!("{key} = ")), "{}", p);
+                    prop_assert!(p.message.starts_with("must be between "), "{}", p);
+                }
+            }
+        }
+    }
 }

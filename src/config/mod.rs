@@ -8,7 +8,9 @@
 //! message` (`locate` finds the line), all of them in one run.
 //!
 //! Of the rest of the crate, configuration uses only [`crate::error`] (the
-//! problem report) and [`crate::text`]: every other module may depend on it.
+//! problem report), [`crate::text`], the folder names of [`crate::layout`]
+//! and the URL helpers of [`crate::fetch`] (credentials hidden, escapes
+//! decoded): every other module may depend on it.
 
 mod locate;
 pub mod raw;
@@ -305,7 +307,7 @@ mod tests {
                 "f.toml:3: site.url: `ftp://x` is not an absolute http(s) URL; expected e.g. \"https://www.example.com/\"",
                 "f.toml:4: site.timezone: unknown time zone `Mars/Olympus`; expected an IANA name such as \"Europe/Paris\"",
                 "f.toml:12: cta[1].id: `a` is used by an earlier [[cta]]",
-                "f.toml:14: cta[1].url: `nope` is not an absolute http(s) URL; expected e.g. \"https://www.example.com/\"",
+                "f.toml:14: cta[1].url: `nope` is neither an absolute http(s) URL nor a mailto: link to one address; expected e.g. \"https://www.example.com/\" or \"mailto:redaction@example.com\"",
             ]
         );
     }

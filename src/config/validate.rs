@@ -9,7 +9,7 @@
 //! if there was any.
 
 use super::locate::key_line;
-use super::raw::{RawContent, RawCta, RawFeeds, RawNewsletter, RawSite, RawSmtp};
+use super::raw::{Integer, RawContent, RawCta, RawFeeds, RawNewsletter, RawSite, RawSmtp};
 use super::{
     is_safe_relative, Content, Cta, Feeds, Newsletter, OnInvalid, Security, Site, Smtp, SourceKind,
 };
@@ -19,9 +19,35 @@ use chrono_tz::Tz;
 use lettre::message::Mailbox;
 use std::collections::BTreeSet;
 use std::fmt::Display;
+use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use url::Url;
+
+/// The range of every whole number of `feed.toml`, with what it counts.
+/// Each bound is one a site may really want; past it, a value is a typo
+/// (or a test of the program), and it would reach date arithmetic,
+/// network deadlines (an `Instant` plus `u64::MAX` seconds panics) or
+/// allocations where nothing of that size makes sense.
+mod ranges {
+    use std::ops::RangeInclusive;
+
+    /// `[content] timeout_s`, `[feeds] websub_timeout_s`, `[smtp]
+    /// timeout_s`: one hour is already longer than any morning job waits.
+    pub const TIMEOUT_S: RangeInclusive<u64> = 1..=3600;
+    /// `[newsletter] lookback_days`: up to a year late.
+    pub const LOOKBACK_DAYS: RangeInclusive<u64> = 1..=366;
+    /// `[feeds] max_items`, `0` meaning every article.
+    pub const MAX_ITEMS: RangeInclusive<u64> = 0..=1_000_000;
+    /// `[newsletter] max_articles`: shown in full in one email.
+    pub const MAX_ARTICLES: RangeInclusive<u64> = 1..=500;
+    /// `[smtp] port`.
+    pub const PORT: RangeInclusive<u64> = 1..=65535;
+}
+
+/// The token an `unsubscribe_url` is tried with: what it makes must be a
+/// URL for any token, so for this one.
+const SAMPLE_TOKEN: &str = "matinale-sample-token";
 
 /// Collects the problems of one file, each located at its key's line.
 pub(super) struct Validator<'a> {
@@ -54,8 +80,18 @@ impl<'a> Validator<'a> {
             Some(i) => format!("{table}[{i}].{key}"),
             None => format!("{table}.{key}"),
         };
+        // A message is one line, even when it quotes a value holding a
+        // line break: that is shown as `\n`.
+        let mut shown = String::new();
+        for c in msg.into().chars() {
+            if c.is_control() {
+                shown.extend(c.escape_default());
+            } else {
+                shown.push(c);
+            }
+        }
         self.problems
-            .push(Problem::new(self.path, line, field, msg.into()));
+            .push(Problem::new(self.path, line, field, shown));
     }
 
     fn http_url(&mut self, table: &str, index: Option<usize>, key: &str, s: &str) -> Option<Url> {
@@ -76,6 +112,85 @@ impl<'a> Validator<'a> {
         }
     }
 
+    /// A whole number within `range`, or `default` when absent; one out of
+    /// range is reported and stands in as `default`.
+    fn whole(
+        &mut self,
+        table: &str,
+        key: &str,
+        value: Option<Integer>,
+        default: u64,
+        range: RangeInclusive<u64>,
+        what: &str,
+    ) -> u64 {
+        let Some(Integer(n)) = value else {
+            return default;
+        };
+        match u64::try_from(n) {
+            Ok(n) if range.contains(&n) => n,
+            _ => {
+                self.err(
+                    table,
+                    None,
+                    key,
+                    format!(
+                        "must be between {} and {} ({what}), not {n}",
+                        range.start(),
+                        range.end()
+                    ),
+                );
+                default
+            }
+        }
+    }
+
+    /// A link a reader follows: an absolute http(s) URL, or a `mailto:`
+    /// URL to one address.
+    fn link_url(&mut self, table: &str, index: Option<usize>, key: &str, s: &str) -> Option<Url> {
+        let refused = |v: &mut Validator| {
+            v.err(
+                table,
+                index,
+                key,
+                format!(
+                    "`{}` is neither an absolute http(s) URL nor a mailto: link to one address; expected e.g. \"https://www.example.com/\" or \"mailto:redaction@example.com\"",
+                    crate::fetch::redact(s)
+                ),
+            );
+            None
+        };
+        match Url::parse(s.trim()) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => Some(u),
+            Ok(u) if u.scheme() == "mailto" => {
+                let to =
+                    String::from_utf8_lossy(&crate::fetch::percent_decode(u.path())).into_owned();
+                if to.parse::<lettre::Address>().is_ok() {
+                    Some(u)
+                } else {
+                    refused(self)
+                }
+            }
+            Ok(_) | Err(_) => refused(self),
+        }
+    }
+
+    /// Text that goes into a header of the email (or into a URL of one):
+    /// a control character there, a line break above all, would end the
+    /// header and start another. Reports it and says whether `s` is clean.
+    fn header_safe(&mut self, key: &str, s: &str) -> bool {
+        if s.chars().any(char::is_control) {
+            self.err(
+                "newsletter",
+                None,
+                key,
+                "must not contain control characters such as line breaks: it goes into the email's headers",
+            );
+            false
+        } else {
+            true
+        }
+    }
+
     fn optional_url(&mut self, table: &str, key: &str, s: Option<&str>) -> Option<Url> {
         match s.map(str::trim) {
             None | Some("") => None,
@@ -91,6 +206,7 @@ impl<'a> Validator<'a> {
     {
         match s.map(str::trim) {
             None | Some("") => None,
+            Some(a) if !self.header_safe(key, a) => None,
             Some(a) => a
                 .parse::<A>()
                 .map_err(|e| {
@@ -164,8 +280,11 @@ fn subscribe_path(raw: Option<String>, v: &mut Validator) -> String {
     // Used as a file path and as a relative URL: plain path segments only
     // (no scheme, query or fragment, no backslash or control character,
     // nothing that climbs out); non-ASCII is percent-encoded in URLs.
+    // A segment with spaces at its ends would be trimmed by URL parsing,
+    // and " /" would become the root of the site.
     let url_safe = !subscribe_path.contains([':', '?', '#', '\\', '%'])
-        && !subscribe_path.chars().any(char::is_control);
+        && !subscribe_path.chars().any(char::is_control)
+        && subscribe_path.split('/').all(|seg| seg.trim() == seg);
     if !url_safe || !is_safe_relative(&subscribe_path) {
         v.err(
             "site",
@@ -330,10 +449,14 @@ pub(super) fn content(c: RawContent, root: &Path, v: &mut Validator) -> Content 
             OnInvalid::Fail
         }
     };
-    let timeout_s = c.timeout_s.unwrap_or(20);
-    if timeout_s == 0 {
-        v.err("content", None, "timeout_s", "must be at least 1 (seconds)");
-    }
+    let timeout_s = v.whole(
+        "content",
+        "timeout_s",
+        c.timeout_s,
+        20,
+        ranges::TIMEOUT_S,
+        "seconds",
+    );
     let raw_path = c.path.unwrap_or_else(|| "content".to_owned());
     let remote = if raw_path.starts_with("http://") || raw_path.starts_with("https://") {
         if source == SourceKind::Feed {
@@ -375,21 +498,28 @@ pub(super) fn feeds(f: RawFeeds, site: &Site, root: &Path, v: &mut Validator) ->
         base_url.set_path(&p);
     }
     let websub_hub = v.optional_url("feeds", "websub_hub", f.websub_hub.as_deref());
-    let websub_timeout_s = f.websub_timeout_s.unwrap_or(10);
-    if websub_timeout_s == 0 {
-        v.err(
-            "feeds",
-            None,
-            "websub_timeout_s",
-            "must be at least 1 (seconds)",
-        );
-    }
+    let websub_timeout_s = v.whole(
+        "feeds",
+        "websub_timeout_s",
+        f.websub_timeout_s,
+        10,
+        ranges::TIMEOUT_S,
+        "seconds",
+    );
+    let max_items = v.whole(
+        "feeds",
+        "max_items",
+        f.max_items,
+        50,
+        ranges::MAX_ITEMS,
+        "entries per feed; 0 means every article",
+    );
     Feeds {
         output_dir: root.join(f.output_dir.unwrap_or_else(|| "public".to_owned())),
         base_url,
-        max_items: match f.max_items.unwrap_or(50) {
+        max_items: match max_items {
             0 => None,
-            n => Some(n),
+            n => Some(usize::try_from(n).unwrap_or(usize::MAX)),
         },
         full_content: f.full_content.unwrap_or(true),
         per_category: f.per_category.unwrap_or(true),
@@ -433,7 +563,7 @@ pub(super) fn ctas(raw: Vec<RawCta>, v: &mut Validator) -> Vec<Cta> {
             .label
             .map(|l| plain(&l).into_owned())
             .filter(|l| !l.is_empty());
-        if let Some(url) = v.http_url("cta", Some(i), "url", &c.url) {
+        if let Some(url) = v.link_url("cta", Some(i), "url", &c.url) {
             ctas.push(Cta {
                 id: c.id,
                 text,
@@ -455,69 +585,208 @@ pub(super) fn newsletter(
 ) -> Newsletter {
     let domain = site.domain().to_owned();
     let send_time_text = n.send_time.unwrap_or_else(|| "07:00".to_owned());
-    let send_time =
-        chrono::NaiveTime::parse_from_str(&send_time_text, "%H:%M").unwrap_or_else(|_| {
-            v.err(
-                "newsletter",
-                None,
-                "send_time",
-                format!("`{send_time_text}` is not a time; expected HH:MM such as \"07:00\""),
-            );
-            chrono::NaiveTime::MIN
-        });
+    let send_time = time_of_day(&send_time_text).unwrap_or_else(|| {
+        v.err(
+            "newsletter",
+            None,
+            "send_time",
+            format!("`{send_time_text}` is not a time of day; expected HH:MM from 00:00 to 23:59, such as \"07:00\""),
+        );
+        chrono::NaiveTime::MIN
+    });
     let from_text = n.from.unwrap_or_else(|| {
         format!(
             "{} <newsletter@{domain}>",
             site.title.replace(['<', '>', '"'], "")
         )
     });
-    let from = from_text.parse::<Mailbox>().unwrap_or_else(|e| {
-        v.err("newsletter", None, "from", format!("`{from_text}` is not an address ({e}); expected e.g. \"Site <newsletter@example.com>\""));
+    let from = match from_text.parse::<Mailbox>() {
+        _ if !v.header_safe("from", &from_text) => None,
+        Ok(m) => Some(m),
+        Err(e) => {
+            v.err("newsletter", None, "from", format!("`{from_text}` is not an address ({e}); expected e.g. \"Site <newsletter@example.com>\""));
+            None
+        }
+    }
+    .unwrap_or_else(|| {
         Mailbox::new(None, lettre::Address::new("newsletter", "localhost").expect("valid"))
     });
+    let token_placeholder = n
+        .token_placeholder
+        .unwrap_or_else(|| "*|UNSUB_TOKEN|*".to_owned());
+    if token_placeholder.is_empty() {
+        v.err(
+            "newsletter",
+            None,
+            "token_placeholder",
+            "must not be empty: it is the sending platform's merge tag for a subscriber's token, e.g. \"*|UNSUB_TOKEN|*\"",
+        );
+    } else if !fits_a_link(&token_placeholder) {
+        v.err(
+            "newsletter",
+            None,
+            "token_placeholder",
+            format!("`{token_placeholder}` cannot go into the unsubscribe URL and the List-Unsubscribe header: a merge tag without spaces, control characters, `<`, `>` or `\"` is needed, e.g. \"*|UNSUB_TOKEN|*\""),
+        );
+    }
     let unsubscribe_url = n.unsubscribe_url.unwrap_or_else(|| {
         format!(
             "{}newsletter/?unsubscribe={{{{ token }}}}",
             site.url.as_str()
         )
     });
-    if !unsubscribe_url.contains("token") {
+    unsubscribe_link(&unsubscribe_url, v);
+    let subject = n
+        .subject
+        .unwrap_or_else(|| "{{ name }} : {{ top.title }}".to_owned());
+    if let Err(e) = minijinja::Environment::new().template_from_str(&subject) {
         v.err(
             "newsletter",
             None,
-            "unsubscribe_url",
-            "must contain `{{ token }}`, where each subscriber's token goes",
+            "subject",
+            format!("is not a valid template: {}", template_error(&e)),
         );
     }
-    let max_articles = n.max_articles.unwrap_or(12);
-    if max_articles == 0 {
-        v.err("newsletter", None, "max_articles", "must be at least 1");
-    }
+    let default_list_id = format!("newsletter.{domain}");
+    let list_id = match n.list_id {
+        Some(id) => {
+            if !is_list_id(&id) {
+                v.err(
+                    "newsletter",
+                    None,
+                    "list_id",
+                    format!("`{id}` is not a list id (RFC 2919): expected labels of ASCII letters, digits and `-` joined by dots, with at least one dot and at most 255 characters, e.g. \"matinale.example.com\""),
+                );
+            }
+            id
+        }
+        // A site at an IP address (or a host with `_`) has no domain to
+        // name its list after: it is then a local list, as RFC 2919 says.
+        None if is_list_id(&default_list_id) => default_list_id,
+        None => "newsletter.localhost".to_owned(),
+    };
+    let max_articles = v.whole(
+        "newsletter",
+        "max_articles",
+        n.max_articles,
+        12,
+        ranges::MAX_ARTICLES,
+        "articles shown in full",
+    );
+    let lookback_days = v.whole(
+        "newsletter",
+        "lookback_days",
+        n.lookback_days,
+        7,
+        ranges::LOOKBACK_DAYS,
+        "days",
+    );
     Newsletter {
+        // Plain text: it goes into the List-Id header, which is one line.
         name: n
             .name
             .map(|s| plain(&s).into_owned())
             .unwrap_or_else(|| site.title.clone()),
         send_time,
-        lookback_days: n.lookback_days.unwrap_or(7).max(1),
+        lookback_days: u32::try_from(lookback_days).unwrap_or(7),
         from,
         reply_to: v.optional_address("reply_to", n.reply_to.as_deref()),
-        subject: n
-            .subject
-            .unwrap_or_else(|| "{{ name }} : {{ top.title }}".to_owned()),
-        max_articles,
+        subject,
+        max_articles: usize::try_from(max_articles).unwrap_or(12),
         category_order: n.category_order.unwrap_or_default(),
-        token_placeholder: n
-            .token_placeholder
-            .unwrap_or_else(|| "*|UNSUB_TOKEN|*".to_owned()),
+        token_placeholder,
         unsubscribe_url,
         unsubscribe_mailto: v
             .optional_address("unsubscribe_mailto", n.unsubscribe_mailto.as_deref()),
-        list_id: n.list_id.unwrap_or_else(|| format!("newsletter.{domain}")),
-        postal_address: n.postal_address.unwrap_or_default(),
+        list_id,
+        postal_address: plain(n.postal_address.as_deref().unwrap_or("")).into_owned(),
         utm: n.utm.unwrap_or_default(),
         output_dir: root.join(n.output_dir.unwrap_or_else(|| "out/newsletter".to_owned())),
     }
+}
+
+/// `[newsletter] send_time`: `HH:MM` (or `H:MM`), 00:00 to 23:59. Minutes
+/// take two digits (is `7:5` 07:05 or 07:50?) and there are no seconds:
+/// an edition is due at a minute.
+fn time_of_day(s: &str) -> Option<chrono::NaiveTime> {
+    let (h, m) = s.split_once(':')?;
+    let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    if !(1..=2).contains(&h.len()) || m.len() != 2 || !digits(h) || !digits(m) {
+        return None;
+    }
+    chrono::NaiveTime::from_hms_opt(h.parse().ok()?, m.parse().ok()?, 0)
+}
+
+/// `[newsletter] unsubscribe_url`: a template that, given a subscriber's
+/// token, makes an absolute http(s) URL holding it, fit for the
+/// List-Unsubscribe header (no space, control character or `<>"`).
+fn unsubscribe_link(template: &str, v: &mut Validator) {
+    let key = "unsubscribe_url";
+    let rendered = minijinja::Environment::new()
+        .render_str(template, minijinja::context! { token => SAMPLE_TOKEN });
+    let url = match rendered {
+        Ok(url) => url,
+        Err(e) => {
+            v.err(
+                "newsletter",
+                None,
+                key,
+                format!("is not a valid template: {}", template_error(&e)),
+            );
+            return;
+        }
+    };
+    let absolute = Url::parse(&url)
+        .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
+    if !url.contains(SAMPLE_TOKEN) {
+        v.err(
+            "newsletter",
+            None,
+            key,
+            "must contain `{{ token }}`, where each subscriber's token goes",
+        );
+    } else if !fits_a_link(&url) || !absolute {
+        v.err(
+            "newsletter",
+            None,
+            key,
+            format!(
+                "`{template}` is not an absolute http(s) URL without spaces; expected e.g. \"https://www.example.com/newsletter/unsubscribe?token={{{{ token }}}}\""
+            ),
+        );
+    }
+}
+
+/// Whether `s` can stand, as it is, in a URL between the `<` and `>` of
+/// the List-Unsubscribe header: lettre would encode a control character
+/// (or fold the line at a space) and break the link.
+fn fits_a_link(s: &str) -> bool {
+    !s.chars()
+        .any(|c| c.is_control() || c.is_whitespace() || matches!(c, '<' | '>' | '"'))
+}
+
+/// A MiniJinja error in one line, without the template name, which is the
+/// key the problem is reported at.
+fn template_error(e: &minijinja::Error) -> String {
+    let mut msg = e.kind().to_string();
+    if let Some(d) = e.detail() {
+        msg = format!("{msg}: {d}");
+    }
+    msg
+}
+
+/// RFC 2919's list-id, `list-label.namespace`, narrowed to what every
+/// platform reads: labels of ASCII letters, digits and `-`, at least two,
+/// 255 characters in all.
+fn is_list_id(s: &str) -> bool {
+    s.len() <= 255
+        && s.contains('.')
+        && s.split('.').all(|label| {
+            !label.is_empty()
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
 }
 
 /// `[smtp]`; the port defaults to the security's usual one.
@@ -542,6 +811,16 @@ pub(super) fn smtp(m: RawSmtp, root: &Path, v: &mut Validator) -> Smtp {
         .filter(|h| !h.is_empty());
     let allow_plaintext = m.allow_plaintext.unwrap_or(false);
     if let Some(h) = &host {
+        if h.chars().any(|c| c.is_control() || c.is_whitespace()) {
+            v.err(
+                "smtp",
+                None,
+                "host",
+                format!(
+                    "`{h}` is not a host name; expected e.g. \"smtp.example.com\" or \"127.0.0.1\""
+                ),
+            );
+        }
         let loopback = h == "localhost"
             || h.parse::<std::net::IpAddr>()
                 .is_ok_and(|ip| ip.is_loopback());
@@ -549,22 +828,57 @@ pub(super) fn smtp(m: RawSmtp, root: &Path, v: &mut Validator) -> Smtp {
             v.err("smtp", None, "security", format!("\"none\" would send the message and password in clear text to {h}; use \"starttls\" or \"tls\", or set allow_plaintext = true if you really mean it"));
         }
     }
+    let usual_port: u16 = match security {
+        Security::Tls => 465,
+        Security::StartTls => 587,
+        Security::None => 25,
+    };
+    let port = v.whole(
+        "smtp",
+        "port",
+        m.port,
+        usual_port.into(),
+        ranges::PORT,
+        "a TCP port",
+    );
+    let timeout_s = v.whole(
+        "smtp",
+        "timeout_s",
+        m.timeout_s,
+        30,
+        ranges::TIMEOUT_S,
+        "seconds",
+    );
+    let password_env = m
+        .password_env
+        .unwrap_or_else(|| "MATINALE_SMTP_PASSWORD".to_owned());
+    let env_name = password_env
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && password_env
+            .bytes()
+            .next()
+            .is_some_and(|b| !b.is_ascii_digit());
+    if !env_name {
+        v.err(
+            "smtp",
+            None,
+            "password_env",
+            // Not quoted: it may be the password itself, written here by
+            // mistake, and a password is never printed.
+            "must be the name of an environment variable (letters, digits and `_`, not starting with a digit), e.g. \"MATINALE_SMTP_PASSWORD\"; the password itself never goes in feed.toml",
+        );
+    }
     Smtp {
-        port: m.port.unwrap_or(match security {
-            Security::Tls => 465,
-            Security::StartTls => 587,
-            Security::None => 25,
-        }),
+        port: u16::try_from(port).unwrap_or(usual_port),
         host,
         security,
         username: m
             .username
             .map(|u| u.trim().to_owned())
             .filter(|u| !u.is_empty()),
-        password_env: m
-            .password_env
-            .unwrap_or_else(|| "MATINALE_SMTP_PASSWORD".to_owned()),
-        timeout_s: m.timeout_s.unwrap_or(30).max(1),
+        password_env,
+        timeout_s,
         ca_file: m
             .ca_file
             .filter(|c| !c.trim().is_empty())
@@ -579,4 +893,136 @@ fn is_language_tag(s: &str) -> bool {
     (2..=3).contains(&first.len())
         && first.bytes().all(|b| b.is_ascii_alphabetic())
         && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn parse(extra: &str) -> Result<Config, Problems> {
+        let src = format!("[site]\ntitle = \"T\"\nurl = \"https://ex.org/\"\n{extra}");
+        Config::parse(&src, Path::new("feed.toml"))
+    }
+
+    fn problems(extra: &str) -> Vec<String> {
+        parse(extra)
+            .unwrap_err()
+            .0
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn a_send_time_is_hours_and_two_digit_minutes() {
+        let at = |h, m| chrono::NaiveTime::from_hms_opt(h, m, 0);
+        for (text, time) in [
+            ("07:00", at(7, 0)),
+            ("7:05", at(7, 5)),
+            ("00:00", at(0, 0)),
+            ("23:59", at(23, 59)),
+            ("24:00", None),
+            ("7:5", None),
+            ("07:60", None),
+            ("07:00:00", None),
+            ("07:0a", None),
+            ("+7:00", None),
+            ("007:00", None),
+            (":00", None),
+            ("", None),
+        ] {
+            assert_eq!(time_of_day(text), time, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn a_list_id_is_dotted_labels() {
+        for ok in ["a.b", "matinale.journaldugeek.com", "news-1.ex-ample.org"] {
+            assert!(is_list_id(ok), "{ok}");
+        }
+        let long = format!("{}.org", "a".repeat(252));
+        for bad in [
+            "",
+            "a",
+            ".a",
+            "a.",
+            "a..b",
+            "a b.c",
+            "<a.b>",
+            "a@b.c",
+            "a_b.c",
+            "é.fr",
+            long.as_str(),
+        ] {
+            assert!(!is_list_id(bad), "{bad}");
+        }
+        assert!(is_list_id(&long[1..]));
+    }
+
+    #[test]
+    fn the_default_list_id_is_always_one() {
+        for (url, id) in [
+            ("https://ex.org/", "newsletter.ex.org"),
+            ("http://127.0.0.1:8080/", "newsletter.127.0.0.1"),
+            ("http://[::1]/", "newsletter.localhost"),
+            ("https://xn--caf-dma.fr/", "newsletter.xn--caf-dma.fr"),
+        ] {
+            // (The default sender, on that host, is no address at an IPv6
+            // one: it is given.)
+            let src = format!(
+                "[site]\ntitle = \"T\"\nurl = \"{url}\"\n[newsletter]\nfrom = \"n@ex.org\"\n"
+            );
+            let c = Config::parse(&src, Path::new("feed.toml")).unwrap();
+            assert_eq!(c.newsletter.list_id, id);
+        }
+    }
+
+    #[test]
+    fn a_call_to_action_links_to_the_web_or_to_one_address() {
+        let cta = |url: &str| format!("[[cta]]\nid = \"a\"\ntext = \"x\"\nurl = \"{url}\"\n");
+        for url in [
+            "https://ex.org/",
+            "mailto:redaction@ex.org",
+            "mailto:redaction%40ex.org?subject=Bonjour",
+        ] {
+            let c = parse(&cta(url)).unwrap();
+            assert_eq!(c.ctas[0].url.as_str(), url);
+        }
+        for url in [
+            "mailto:",
+            "mailto:a@ex.org,b@ex.org",
+            "mailto:nobody",
+            "ftp://ex.org/",
+            "javascript:alert(1)",
+        ] {
+            assert_eq!(
+                problems(&cta(url)),
+                [format!("feed.toml:7: cta[0].url: `{url}` is neither an absolute http(s) URL nor a mailto: link to one address; expected e.g. \"https://www.example.com/\" or \"mailto:redaction@example.com\"")]
+            );
+        }
+    }
+
+    #[test]
+    fn a_value_holding_a_line_break_is_quoted_on_one_line() {
+        assert_eq!(
+            problems("[newsletter]\nlist_id = \"a.b\\r\\nBcc: x@y.z\"\n"),
+            ["feed.toml:5: newsletter.list_id: `a.b\\r\\nBcc: x@y.z` is not a list id (RFC 2919): expected labels of ASCII letters, digits and `-` joined by dots, with at least one dot and at most 255 characters, e.g. \"matinale.example.com\""]
+        );
+    }
+
+    #[test]
+    fn the_postal_address_is_one_line_of_plain_text() {
+        let c =
+            parse("[newsletter]\npostal_address = \"1 rue X\\r\\n75000  Paris\\u0007\"\n").unwrap();
+        assert_eq!(c.newsletter.postal_address, "1 rue X 75000 Paris");
+    }
+
+    #[test]
+    fn a_password_env_that_is_no_variable_name_is_not_quoted() {
+        assert_eq!(
+            problems("[smtp]\npassword_env = \"hunter2 secret\"\n"),
+            ["feed.toml:5: smtp.password_env: must be the name of an environment variable (letters, digits and `_`, not starting with a digit), e.g. \"MATINALE_SMTP_PASSWORD\"; the password itself never goes in feed.toml"]
+        );
+    }
 }

@@ -229,3 +229,260 @@ fn a_byte_order_mark_is_ignored_and_lines_keep_their_numbers() {
     assert_eq!((a.stdout, a.stderr), (b.stdout, b.stderr));
     assert_eq!(plain.contents("public"), bom.contents("public"));
 }
+
+/// `check` of the sample site with each `(from, to)` edit made to its
+/// feed.toml; its standard error, which must say the configuration is
+/// refused.
+fn refused_with(edits: &[(&str, &str)]) -> String {
+    let site = Site::sample();
+    for (from, to) in edits {
+        site.edit("feed.toml", from, to);
+    }
+    fails(&site, &[])
+}
+
+#[test]
+fn every_number_out_of_its_range_is_named_with_the_range() {
+    let stderr = refused_with(&[
+        ("timeout_s = 20", "timeout_s = 18446744073709551615"),
+        ("max_items = 50", "max_items = -1"),
+        (
+            "websub_hub = \"\"",
+            "websub_hub = \"\"\nwebsub_timeout_s = 0",
+        ),
+        ("lookback_days = 7", "lookback_days = 4294967295"),
+        ("max_articles = 12", "max_articles = 501"),
+        ("port = 2525", "port = 0"),
+        ("timeout_s = 30", "timeout_s = 99999999999999999999999"),
+    ]);
+    assert_eq!(
+        stderr,
+        "error: in the configuration feed.toml\n  caused by: 7 problems found:\n\
+         feed.toml:18: content.timeout_s: must be between 1 and 3600 (seconds), not 18446744073709551615\n\
+         feed.toml:23: feeds.max_items: must be between 0 and 1000000 (entries per feed; 0 means every article), not -1\n\
+         feed.toml:27: feeds.websub_timeout_s: must be between 1 and 3600 (seconds), not 0\n\
+         feed.toml:44: newsletter.lookback_days: must be between 1 and 366 (days), not 4294967295\n\
+         feed.toml:48: newsletter.max_articles: must be between 1 and 500 (articles shown in full), not 501\n\
+         feed.toml:60: smtp.port: must be between 1 and 65535 (a TCP port), not 0\n\
+         feed.toml:64: smtp.timeout_s: must be between 1 and 3600 (seconds), not 99999999999999999999999\n"
+    );
+}
+
+#[test]
+fn the_ends_of_every_range_are_accepted() {
+    let site = Site::sample();
+    for (from, to) in [
+        ("timeout_s = 20", "timeout_s = 3600"),
+        ("max_items = 50", "max_items = 1_000_000"),
+        (
+            "websub_hub = \"\"",
+            "websub_hub = \"\"\nwebsub_timeout_s = 1",
+        ),
+        ("lookback_days = 7", "lookback_days = 366"),
+        ("max_articles = 12", "max_articles = 500"),
+        ("port = 2525", "port = 65535"),
+        ("timeout_s = 30", "timeout_s = 1"),
+    ] {
+        site.edit("feed.toml", from, to);
+    }
+    let run = site.ok(&["check"]);
+    assert_eq!(
+        run.stdout,
+        "ok: feed.toml (12 articles, 0 drafts, 0 scheduled; 6 feeds)\n"
+    );
+    // 0 is every article, and the lower ends of the others.
+    for (from, to) in [
+        ("max_items = 1_000_000", "max_items = 0"),
+        ("lookback_days = 366", "lookback_days = 1"),
+        ("max_articles = 500", "max_articles = 1"),
+        ("port = 65535", "port = 1"),
+    ] {
+        site.edit("feed.toml", from, to);
+    }
+    site.ok(&["check"]);
+}
+
+#[test]
+fn a_value_of_the_wrong_type_is_named_by_its_key() {
+    for (from, to, line, field, message) in [
+        (
+            "lookback_days = 7",
+            "lookback_days = \"7\"",
+            43,
+            "newsletter.lookback_days",
+            "invalid type: string \"7\", expected a whole number",
+        ),
+        (
+            "port = 2525",
+            "port = 25.25",
+            59,
+            "smtp.port",
+            "invalid type: floating point `25.25`, expected a whole number",
+        ),
+        (
+            "max_items = 50",
+            "max_items = true",
+            23,
+            "feeds.max_items",
+            "invalid type: boolean `true`, expected a whole number",
+        ),
+        (
+            "url = \"https://www.journaldugeek.com/newsletter/\"",
+            "url = 5",
+            38,
+            "cta[1].url",
+            "invalid type: integer `5`, expected a string",
+        ),
+    ] {
+        assert_eq!(
+            refused_with(&[(from, to)]),
+            format!("error: in the configuration feed.toml\n  caused by: 1 problem found:\nfeed.toml:{line}: {field}: {message}\n")
+        );
+    }
+}
+
+#[test]
+fn send_time_is_a_time_of_day_in_minutes() {
+    for time in ["24:00", "7:5", "07:00:00", "07h00", " 07:00", "-1:00"] {
+        assert_eq!(
+            refused_with(&[("send_time = \"07:00\"", &format!("send_time = \"{time}\""))]),
+            format!(
+                "error: in the configuration feed.toml\n  caused by: 1 problem found:\n\
+                 feed.toml:42: newsletter.send_time: `{time}` is not a time of day; expected HH:MM from 00:00 to 23:59, such as \"07:00\"\n"
+            )
+        );
+    }
+    // One digit for the hour is unambiguous: 7:05 is 07:05.
+    let site = Site::sample();
+    site.edit("feed.toml", "send_time = \"07:00\"", "send_time = \"7:05\"");
+    let run = site.ok(&["newsletter"]);
+    assert!(
+        run.stdout.starts_with("newsletter 2026-11-26: edition, "),
+        "{}",
+        run.stdout
+    );
+    let eml = site.read("out/newsletter/2026-11-26.eml");
+    assert!(
+        eml.contains("\r\nDate: Thu, 26 Nov 2026 06:05:00 +0000\r\n"),
+        "{eml}"
+    );
+}
+
+#[test]
+fn links_list_id_and_header_values_have_their_kind() {
+    let stderr = refused_with(&[
+        ("logo = \"https://www.journaldugeek.com/logo.png\"", "logo = \"mailto:logo@journaldugeek.com\""),
+        (
+            "url = \"https://news.google.com/publications/EXAMPLE\"",
+            "url = \"ftp://journaldugeek.com/\"",
+        ),
+        (
+            "url = \"https://www.journaldugeek.com/newsletter/\"",
+            "url = \"mailto:a@journaldugeek.com,b@journaldugeek.com\"",
+        ),
+        (
+            "from = \"Journal du Geek <newsletter@journaldugeek.com>\"",
+            "from = \"Journal du Geek\\r\\nBcc: victime@example.org <newsletter@journaldugeek.com>\"",
+        ),
+        (
+            "subject = \"{{ name }} du {{ date_long }} : {{ top.title }}\"",
+            "subject = \"{{ name }\"",
+        ),
+        ("token_placeholder = \"*|UNSUB_TOKEN|*\"", "token_placeholder = \"{{ contact.TOKEN }}\""),
+        (
+            "unsubscribe_url = \"https://www.journaldugeek.com/newsletter/desinscription?token={{ token }}\"",
+            "unsubscribe_url = \"/newsletter/desinscription?token={{ token }}\"",
+        ),
+        ("list_id = \"matinale.journaldugeek.com\"", "list_id = \"<matinale@journaldugeek.com>\""),
+    ]);
+    assert_eq!(
+        stderr,
+        "error: in the configuration feed.toml\n  caused by: 8 problems found:\n\
+         feed.toml:10: site.logo: `mailto:logo@journaldugeek.com` is not an absolute http(s) URL; expected e.g. \"https://www.example.com/\"\n\
+         feed.toml:32: cta[0].url: `ftp://journaldugeek.com/` is neither an absolute http(s) URL nor a mailto: link to one address; expected e.g. \"https://www.example.com/\" or \"mailto:redaction@example.com\"\n\
+         feed.toml:38: cta[1].url: `mailto:a@journaldugeek.com,b@journaldugeek.com` is neither an absolute http(s) URL nor a mailto: link to one address; expected e.g. \"https://www.example.com/\" or \"mailto:redaction@example.com\"\n\
+         feed.toml:44: newsletter.from: must not contain control characters such as line breaks: it goes into the email's headers\n\
+         feed.toml:46: newsletter.subject: is not a valid template: syntax error: unexpected `}`, expected end of variable block\n\
+         feed.toml:49: newsletter.token_placeholder: `{{ contact.TOKEN }}` cannot go into the unsubscribe URL and the List-Unsubscribe header: a merge tag without spaces, control characters, `<`, `>` or `\"` is needed, e.g. \"*|UNSUB_TOKEN|*\"\n\
+         feed.toml:50: newsletter.unsubscribe_url: `/newsletter/desinscription?token={{ token }}` is not an absolute http(s) URL without spaces; expected e.g. \"https://www.example.com/newsletter/unsubscribe?token={{ token }}\"\n\
+         feed.toml:52: newsletter.list_id: `<matinale@journaldugeek.com>` is not a list id (RFC 2919): expected labels of ASCII letters, digits and `-` joined by dots, with at least one dot and at most 255 characters, e.g. \"matinale.example.com\"\n"
+    );
+    // An unsubscribe link that forgets the token, or breaks a line.
+    assert_eq!(
+        refused_with(&[("?token={{ token }}", "?token={{ tokne }}")]),
+        "error: in the configuration feed.toml\n  caused by: 1 problem found:\n\
+         feed.toml:50: newsletter.unsubscribe_url: must contain `{{ token }}`, where each subscriber's token goes\n"
+    );
+    assert_eq!(
+        refused_with(&[("?token={{ token }}", "?token={{ token }}\\r\\nBcc: victime@example.org")]),
+        "error: in the configuration feed.toml\n  caused by: 1 problem found:\n\
+         feed.toml:50: newsletter.unsubscribe_url: `https://www.journaldugeek.com/newsletter/desinscription?token={{ token }}\\r\\nBcc: victime@example.org` is not an absolute http(s) URL without spaces; expected e.g. \"https://www.example.com/newsletter/unsubscribe?token={{ token }}\"\n"
+    );
+}
+
+#[test]
+fn a_call_to_action_may_be_a_mailto_link() {
+    let site = Site::sample();
+    site.edit(
+        "feed.toml",
+        "url = \"https://news.google.com/publications/EXAMPLE\"",
+        "url = \"mailto:redaction@journaldugeek.com?subject=Une%20info\"",
+    );
+    site.ok(&["build"]);
+    let cta = "<p>🟣 Pour ne manquer aucune news sur le Journal du Geek, abonnez-vous sur Google Actualités. <a href=\"mailto:redaction@journaldugeek.com?subject=Une%20info\">Suivre sur Google Actualités</a></p>";
+    let json: serde_json::Value = serde_json::from_str(&site.read("public/feed.json")).unwrap();
+    let html = json["items"][0]["content_html"].as_str().unwrap();
+    assert!(html.contains(cta), "{html}");
+    assert!(site
+        .read("out/newsletter/2026-11-26.txt")
+        .contains("mailto:redaction@journaldugeek.com?subject=Une%20info"));
+}
+
+#[test]
+fn a_line_break_in_a_name_or_subject_adds_no_header_to_the_email() {
+    let site = Site::sample();
+    site.edit(
+        "feed.toml",
+        "name = \"La Matinale\"",
+        "name = \"La Matinale\\r\\nBcc: victime@example.org\"",
+    );
+    site.edit(
+        "feed.toml",
+        "subject = \"{{ name }} du {{ date_long }} : {{ top.title }}\"",
+        "subject = \"{{ date }}\\nX-Injected: yes\\r\\n\\r\\nbody\"",
+    );
+    site.edit(
+        "feed.toml",
+        "postal_address = \"Adresse postale de l'éditeur\"",
+        "postal_address = \"1 rue du Geek\\r\\n75000 Paris\"",
+    );
+    site.ok(&["newsletter"]);
+    let eml = std::fs::read(site.path("out/newsletter/2026-11-26.eml")).unwrap();
+    let msg = mail_parser::MessageParser::default().parse(&eml).unwrap();
+    let names: Vec<&str> = msg.headers().iter().map(|h| h.name()).collect();
+    assert_eq!(
+        names,
+        [
+            "From",
+            "To",
+            "Subject",
+            "Date",
+            "Message-ID",
+            "List-ID",
+            "List-Unsubscribe",
+            "List-Unsubscribe-Post",
+            "Reply-To",
+            "MIME-Version",
+            "Content-Type"
+        ]
+    );
+    assert_eq!(msg.subject(), Some("2026-11-26 X-Injected: yes body"));
+    assert_eq!(
+        msg.header_raw("List-Id").map(str::trim),
+        Some("\"La Matinale Bcc: victime@example.org\" <matinale.journaldugeek.com>")
+    );
+    assert!(msg.bcc().is_none());
+    assert!(site
+        .read("out/newsletter/2026-11-26.txt")
+        .contains("\n1 rue du Geek 75000 Paris\n"));
+}
