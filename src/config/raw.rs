@@ -21,6 +21,8 @@ pub struct RawConfig {
     pub newsletter: RawNewsletter,
     #[serde(default)]
     pub smtp: RawSmtp,
+    #[serde(default)]
+    pub sitemaps: RawSitemaps,
 }
 
 #[derive(Debug, Deserialize)]
@@ -97,4 +99,12 @@ pub struct RawSmtp {
     pub timeout_s: Option<u64>,
     pub ca_file: Option<String>,
     pub allow_plaintext: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSitemaps {
+    pub enabled: Option<bool>,
+    pub news: Option<bool>,
+    pub publication_name: Option<String>,
 }
