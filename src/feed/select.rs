@@ -3,9 +3,11 @@
 //! Feeds list the newest articles first, ties broken by id so the order is
 //! the same on every run. [`FeedSelection`] keeps, as articles stream in,
 //! the `max_items` newest overall and per category, and drops the rest at
-//! once: memory is bounded by what can still appear in a feed.
+//! once: memory is bounded by what can still appear in a feed. With a
+//! [`Listing`], it also lists every article compactly for the sitemaps.
 
 use crate::content::{Article, ArticleSink, Origin};
+use crate::sitemap::Listing;
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeMap, BinaryHeap};
 use std::sync::Arc;
@@ -89,6 +91,8 @@ pub struct FeedSelection {
     pub categories: BTreeMap<String, Newest>,
     /// Where each category name was first used, for collision reports.
     pub first_use: BTreeMap<String, Origin>,
+    /// Every published article, for the sitemaps; `None`: not wanted.
+    pub listing: Option<Listing>,
 }
 
 impl FeedSelection {
@@ -99,6 +103,7 @@ impl FeedSelection {
             main: Newest::new(limit),
             categories: BTreeMap::new(),
             first_use: BTreeMap::new(),
+            listing: None,
         }
     }
 }
@@ -131,5 +136,11 @@ impl ArticleSink for FeedSelection {
             }
         }
         self.main.push(a);
+    }
+
+    fn list(&mut self, article: &Article) {
+        if let Some(listing) = &mut self.listing {
+            listing.push(article);
+        }
     }
 }
