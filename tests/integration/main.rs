@@ -17,4 +17,5 @@ mod sample;
 mod send_test;
 mod send_tls;
 mod serve;
+mod sitemaps;
 mod websub;
