@@ -247,8 +247,8 @@ fn the_news_sitemap_holds_exactly_the_48_hours_before_now() {
     let site = Site::sample();
     site.edit(
         "feed.toml",
-        "[smtp]",
-        "[sitemaps]\npublication_name = \"JDG & Co <Actu>\"\n\n[smtp]",
+        "publication_name = \"Journal du Geek\"",
+        "publication_name = \"JDG & Co <Actu>\"",
     );
     site.edit(
         "feed.toml",
@@ -546,7 +546,7 @@ fn past_50000_urls_the_sitemap_is_an_index_of_parts_each_url_once() {
 fn turned_off_no_sitemap_is_written_and_earlier_ones_are_removed() {
     let site = Site::sample();
     site.ok(&["-q", "build"]);
-    site.edit("feed.toml", "[smtp]", "[sitemaps]\nnews = false\n\n[smtp]");
+    site.edit("feed.toml", "news = true", "news = false");
     let r = site.ok(&["feeds"]);
     assert!(
         r.stdout.contains(
@@ -564,7 +564,7 @@ fn turned_off_no_sitemap_is_written_and_earlier_ones_are_removed() {
         format!("# The sitemaps matinale writes: add these lines to the site's robots.txt.\nSitemap: {BASE}sitemap.xml\n")
     );
 
-    site.edit("feed.toml", "news = false", "enabled = false");
+    site.edit("feed.toml", "enabled = true", "enabled = false");
     let r = site.ok(&["feeds"]);
     assert!(!r.stdout.contains("sitemap.xml:"), "{}", r.stdout);
     let left: Vec<String> = site
@@ -585,13 +585,13 @@ fn check_refuses_a_bad_sitemaps_table_with_its_line() {
     let site = Site::sample();
     site.edit(
         "feed.toml",
-        "[smtp]",
-        "[sitemaps]\nenabled = true\npublication_name = \" \\u0007 \"\n\n[smtp]",
+        "publication_name = \"Journal du Geek\"",
+        "publication_name = \" \\u0007 \"",
     );
     let r = site.run_now(&["check"]);
     assert_eq!(r.code, 1);
     assert!(
-        r.stderr.contains("feed.toml:59: sitemaps.publication_name: must not be empty; leave it out to use [site] title, or give the name Google News shows, e.g. \"Journal du Geek\""),
+        r.stderr.contains("feed.toml:70: sitemaps.publication_name: must not be empty; leave it out to use [site] title, or give the name Google News shows, e.g. \"Journal du Geek\""),
         "{}",
         r.stderr
     );
@@ -604,7 +604,7 @@ fn check_refuses_a_bad_sitemaps_table_with_its_line() {
     assert_eq!(r.code, 1);
     assert!(
         r.stderr.contains(
-            "feed.toml:59: sitemaps.newz: unknown field `newz`, expected one of `enabled`, `news`, `publication_name`"
+            "feed.toml:69: sitemaps.newz: unknown field `newz`, expected one of `enabled`, `news`, `publication_name`"
         ),
         "{}",
         r.stderr
