@@ -13,6 +13,7 @@ use crate::feed::{self, FeedSet, GOOGLE_NEWS_FEED_LIMIT, PART_SIZE};
 use crate::layout::{EditionPart, Format};
 use crate::newsletter::ledger::Ledger;
 use crate::output::{Manifest, RunLock, Staging, Written};
+use crate::sitemap::Listing;
 use crate::templates::Templates;
 use chrono::{DateTime, Utc};
 use std::io::Write;
@@ -32,12 +33,14 @@ pub struct FeedsReport {
     pub removed: Vec<std::path::PathBuf>,
     /// Invalid articles left out (`on_invalid = "skip"`).
     pub left_out: usize,
+    /// The sitemaps written; `None` when `[sitemaps]` is off, and for `check`.
+    pub sitemaps: Option<crate::sitemap::Report>,
 }
 
 /// Validates config and content without writing anything.
 pub fn check(config: &Config, now: DateTime<Utc>) -> Result<FeedsReport, Error> {
     let input = Input::open(config)?;
-    let (load, warnings, feeds) = plan(config, now, Strictness::Check, input.as_ref())?;
+    let (load, warnings, feeds, _) = plan(config, now, Strictness::Check, input.as_ref())?;
     let feeds = feeds
         .iter()
         .map(|f| (f.dir.clone(), f.entries.len()))
@@ -49,10 +52,18 @@ pub fn check(config: &Config, now: DateTime<Utc>) -> Result<FeedsReport, Error> 
         written: Vec::new(),
         removed: Vec::new(),
         left_out: 0,
+        sitemaps: None,
     })
 }
 
-type Plan<'a> = (LoadReport, Vec<Problem>, Vec<feed::Feed<'a>>);
+/// What was loaded, the warnings, the feeds, and every article listed for
+/// the sitemaps (when they are on).
+type Plan<'a> = (
+    LoadReport,
+    Vec<Problem>,
+    Vec<feed::Feed<'a>>,
+    Option<Listing>,
+);
 
 /// How a run takes the content's problems.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,6 +132,9 @@ fn plan<'a>(
     input: Option<&Input>,
 ) -> Result<Plan<'a>, Error> {
     let mut selection = FeedSelection::new(config.feeds.max_items, config.feeds.per_category);
+    if config.sitemaps.enabled {
+        selection.listing = Some(Listing::new(now, config.sitemaps.news));
+    }
     let mut load = content::load(config, now, input, &mut selection)?;
     let skip =
         config.content.on_invalid == OnInvalid::Skip && strictness == Strictness::AsConfigured;
@@ -134,6 +148,7 @@ fn plan<'a>(
     } else {
         OnInvalid::Fail
     };
+    let mut listing = selection.listing.take();
     let set = FeedSet::build(config, selection, on_invalid).map_err(|problems| Error::Invalid {
         problems: Problems(problems).sorted(),
     })?;
@@ -143,7 +158,13 @@ fn plan<'a>(
     warnings.sort();
     warnings.extend(set.warnings);
     warnings.extend(load.warnings.iter().cloned());
-    Ok((load, warnings, set.feeds))
+    warnings.extend(
+        listing
+            .as_mut()
+            .map(Listing::take_warnings)
+            .unwrap_or_default(),
+    );
+    Ok((load, warnings, set.feeds, listing))
 }
 
 /// Builds every feed into the output folder, with the subscribe page,
@@ -242,7 +263,7 @@ fn stage_feeds<'a>(
     input: Option<&Input>,
     staging: &mut Staging,
 ) -> Result<(FeedsReport, Vec<feed::Feed<'a>>), Error> {
-    let (load, mut warnings, feeds) = plan(config, now, Strictness::AsConfigured, input)?;
+    let (load, mut warnings, feeds, listing) = plan(config, now, Strictness::AsConfigured, input)?;
     let layout = &config.layout;
     for f in &feeds {
         for format in Format::ALL {
@@ -261,6 +282,10 @@ fn stage_feeds<'a>(
             }
         }
     }
+    let sitemaps = match listing {
+        Some(listing) => Some(stage_sitemaps(config, listing, staging)?),
+        None => None,
+    };
     let report = FeedsReport {
         left_out: load.problems.len(),
         load,
@@ -271,8 +296,66 @@ fn stage_feeds<'a>(
             .collect(),
         written: Vec::new(),
         removed: Vec::new(),
+        sitemaps,
     };
     Ok((report, feeds))
+}
+
+/// The site's sitemap (an index of parts when one file cannot hold it),
+/// the news sitemap and the robots.txt lines, each streamed to its file.
+fn stage_sitemaps(
+    config: &Config,
+    listing: Listing,
+    staging: &mut Staging,
+) -> Result<crate::sitemap::Report, Error> {
+    use crate::layout::{Page, SitemapFile};
+    use crate::sitemap::{self, Publication, SiteMap};
+    let layout = &config.layout;
+    let tz = config.site.timezone;
+    let has_news = listing.has_news();
+    let (articles, news) = listing.into_parts();
+    let pages = [Page::Subscribe, Page::Archive].map(|p| layout.url(&layout.page_dir(p)));
+    let map = SiteMap::new(&pages, articles, tz, sitemap::Limits::SITEMAP);
+    let site = layout.sitemap(SitemapFile::Site);
+    let mut parts = Vec::new();
+    if map.parts() == 1 {
+        staging.write(&layout.file(&site), |w| map.write_part(0, w))?;
+    } else {
+        for i in 0..map.parts() {
+            let part = layout.sitemap(SitemapFile::Part(i + 1));
+            staging.write(&layout.file(&part), |w| map.write_part(i, w))?;
+            parts.push(part);
+        }
+        let locs: Vec<url::Url> = parts.iter().map(|p| layout.url(p)).collect();
+        staging.write(&layout.file(&site), |w| map.write_index(&locs, w))?;
+    }
+    let mut announced = vec![layout.url(&site)];
+    let news_report = if has_news {
+        let rel = layout.sitemap(SitemapFile::News);
+        let language = sitemap::news_language(&config.site.language);
+        let publication = Publication {
+            name: &config.sitemaps.publication_name,
+            language: &language,
+        };
+        staging.write(&layout.file(&rel), |w| {
+            sitemap::write_news(&news, publication, tz, w)
+        })?;
+        announced.push(layout.url(&rel));
+        Some((rel, news.len()))
+    } else {
+        None
+    };
+    let robots = layout.sitemap(SitemapFile::RobotsPartial);
+    staging.write(&layout.file(&robots), |w| {
+        w.write_all(sitemap::robots_lines(&announced).as_bytes())
+    })?;
+    Ok(crate::sitemap::Report {
+        urls: map.urls(),
+        parts,
+        site,
+        news: news_report,
+        robots,
+    })
 }
 
 /// The subscribe page, the archive, the feed of editions and the partials.
@@ -374,11 +457,21 @@ fn finish_feeds(
         .filter_map(|f| layout.category_of(&f.dir))
         .map(str::to_owned)
         .collect();
+    // A sitemap an earlier build wrote and this one did not: a part past
+    // the last, or every one once they are turned off.
+    let written: std::collections::BTreeSet<String> = report
+        .written
+        .iter()
+        .filter_map(|w| layout.relative(&w.path))
+        .collect();
     // Only what an earlier build wrote, never another tool's file.
     let stale: Vec<String> = manifest
         .files
         .iter()
-        .filter(|rel| layout.is_stale_category_feed(rel, &current))
+        .filter(|rel| {
+            layout.is_stale_category_feed(rel, &current)
+                || (layout.is_sitemap_file(rel) && !written.contains(*rel))
+        })
         .cloned()
         .collect();
     if !stale.is_empty() {

@@ -9,6 +9,9 @@
 //! (`.matinale/`, beside feed.toml) holds the run lock, the ping record and
 //! the copy of a remote source.
 //!
+//! The sitemaps sit at the top of the feeds' folder, beside the site's
+//! feed; the lines that announce them, among the partials.
+//!
 //! Paths under the feeds' folder are kept relative and in URL form
 //! (`category/tech/feed.xml`): [`Layout::file`] makes a file path of one,
 //! [`Layout::url`] the absolute URL where it is served. Adding a format is
@@ -125,6 +128,20 @@ impl Page {
     ];
 }
 
+/// The sitemaps under the feeds' folder, and the lines that announce them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SitemapFile {
+    /// Every article and page: a `urlset`, or the `sitemapindex` of the
+    /// parts when one file cannot hold them.
+    Site,
+    /// Part `n` (from 1) of a site's sitemap too large for one file.
+    Part(usize),
+    /// The Google News sitemap: the articles of the last 48 hours.
+    News,
+    /// The `Sitemap:` lines for the site's own robots.txt.
+    RobotsPartial,
+}
+
 /// Where the copy of a remote feed source is kept: its body, and beside
 /// it its URL and validators (ETag, Last-Modified).
 #[derive(Debug, Clone)]
@@ -141,6 +158,8 @@ const EDITIONS: &str = "newsletter/";
 const PARTIALS: &str = "_partials/";
 /// The page a folder serves.
 const INDEX: &str = "index.html";
+/// The site's sitemap; its parts are `sitemap-1.xml`, `sitemap-2.xml`, …
+const SITEMAP: (&str, &str) = ("sitemap", ".xml");
 
 /// Every path and URL of one site's outputs and state.
 #[derive(Debug, Clone)]
@@ -299,6 +318,37 @@ impl Layout {
         self.file(PARTIALS)
     }
 
+    /// One of the sitemaps, relative.
+    pub fn sitemap(&self, file: SitemapFile) -> String {
+        let (stem, ext) = SITEMAP;
+        match file {
+            SitemapFile::Site => format!("{stem}{ext}"),
+            SitemapFile::Part(n) => format!("{stem}-{n}{ext}"),
+            SitemapFile::News => format!("news-{stem}{ext}"),
+            SitemapFile::RobotsPartial => format!("{PARTIALS}robots.txt"),
+        }
+    }
+
+    /// Whether `rel` is a name [`Layout::sitemap`] gives, so that one
+    /// matinale wrote earlier and no longer writes can be pruned.
+    pub fn is_sitemap_file(&self, rel: &str) -> bool {
+        let (stem, ext) = SITEMAP;
+        let part = rel
+            .strip_prefix(stem)
+            .and_then(|r| r.strip_prefix('-'))
+            .and_then(|r| r.strip_suffix(ext))
+            .and_then(|n| n.parse::<usize>().ok())
+            .filter(|&n| n > 0);
+        [
+            SitemapFile::Site,
+            SitemapFile::News,
+            SitemapFile::RobotsPartial,
+        ]
+        .into_iter()
+        .any(|f| self.sitemap(f) == rel)
+            || part.is_some_and(|n| self.sitemap(SitemapFile::Part(n)) == rel)
+    }
+
     /// The web copy of the edition of `date`, relative.
     pub fn web_copy(&self, date: NaiveDate) -> String {
         format!("{EDITIONS}{date}.html")
@@ -439,6 +489,45 @@ mod tests {
                 "_partials/cta.html",
                 "newsletter/2026-11-26.html"
             ]
+        );
+    }
+
+    #[test]
+    fn sitemaps_are_recognised_by_their_own_names_only() {
+        let l = layout();
+        let names = [
+            SitemapFile::Site,
+            SitemapFile::Part(1),
+            SitemapFile::Part(12),
+            SitemapFile::News,
+            SitemapFile::RobotsPartial,
+        ]
+        .map(|f| l.sitemap(f));
+        assert_eq!(
+            names,
+            [
+                "sitemap.xml",
+                "sitemap-1.xml",
+                "sitemap-12.xml",
+                "news-sitemap.xml",
+                "_partials/robots.txt"
+            ]
+        );
+        assert!(names.iter().all(|n| l.is_sitemap_file(n)));
+        for other in [
+            "sitemap-0.xml",
+            "sitemap-01.xml",
+            "sitemap-x.xml",
+            "sitemap-+1.xml",
+            "category/tech/sitemap.xml",
+            "robots.txt",
+            "feed.xml",
+        ] {
+            assert!(!l.is_sitemap_file(other), "{other}");
+        }
+        assert_eq!(
+            l.url(&l.sitemap(SitemapFile::News)).as_str(),
+            "https://ex.org/feeds/news-sitemap.xml"
         );
     }
 

@@ -6,7 +6,8 @@
 //! [`config`] (the validated `feed.toml`), [`content`]'s model and cleaning,
 //! [`feed`] (the format-neutral feed and its three writers), [`newsletter`]
 //! (editions, ledger, email), [`pages`] (subscribe page, archive,
-//! snippets), [`templates`]. The doors to the outside are the loaders in
+//! snippets), [`sitemap`] (the site's and Google News's sitemaps),
+//! [`templates`]. The doors to the outside are the loaders in
 //! [`content`], [`fetch`] (a remote source), [`output`] (atomic writes, run
 //! lock), [`mail`] (SMTP), [`websub`] (the hub), [`serve`] (the preview
 //! server) and [`clock`]. [`build`] ties them into the commands.
@@ -29,6 +30,7 @@ pub mod newsletter;
 pub mod output;
 pub mod pages;
 pub mod serve;
+pub mod sitemap;
 pub mod stable_hash;
 pub mod templates;
 pub mod text;

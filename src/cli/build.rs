@@ -74,6 +74,9 @@ fn print(ctx: &Ctx, report: &crate::build::FeedsReport) {
         layout.partials_dir().display(),
         partials.join(", "),
     ));
+    if let Some(s) = &report.sitemaps {
+        ctx.say(sitemaps_line(ctx, s));
+    }
     for w in &report.written {
         ctx.detail(format!(
             "  {} {} ({})",
@@ -83,9 +86,17 @@ fn print(ctx: &Ctx, report: &crate::build::FeedsReport) {
         ));
     }
     for r in &report.removed {
+        let sitemap = layout
+            .relative(r)
+            .is_some_and(|rel| layout.is_sitemap_file(&rel));
         ctx.say(format!(
-            "removed {} (its category has no article any more)",
-            r.display()
+            "removed {} ({})",
+            r.display(),
+            if sitemap {
+                "a sitemap output this build no longer writes"
+            } else {
+                "its category has no article any more"
+            }
         ));
     }
     let changed = report.written.iter().filter(|w| w.changed).count();
@@ -94,6 +105,31 @@ fn print(ctx: &Ctx, report: &crate::build::FeedsReport) {
         report.written.len(),
         report.written.len() - changed
     ));
+}
+
+/// One line naming the sitemaps written.
+fn sitemaps_line(ctx: &Ctx, s: &crate::sitemap::Report) -> String {
+    let layout = &ctx.config.layout;
+    let mut line = format!("{}: ", layout.file(&s.site).display());
+    if let (Some(first), Some(last)) = (s.parts.first(), s.parts.last()) {
+        line.push_str(&format!(
+            "index of {} sitemaps ({first} to {last}), ",
+            s.parts.len()
+        ));
+    }
+    line.push_str(&format!("{} URL{}", s.urls, plural(s.urls)));
+    if let Some((news, n)) = &s.news {
+        line.push_str(&format!(
+            "; {}: {n} article{} of the last 48 hours",
+            layout.file(news).display(),
+            plural(*n)
+        ));
+    }
+    line.push_str(&format!(
+        "; {}: their Sitemap: lines for robots.txt",
+        layout.file(&s.robots).display()
+    ));
+    line
 }
 
 fn plural(n: usize) -> &'static str {

@@ -38,8 +38,21 @@ pub struct Config {
     pub ctas: Vec<Cta>,
     pub newsletter: Newsletter,
     pub smtp: Smtp,
+    pub sitemaps: Sitemaps,
     /// Where every output and state file goes, computed from the above.
     pub layout: Layout,
+}
+
+/// The sitemaps for search engines and Google News (`[sitemaps]`).
+#[derive(Debug, Clone)]
+pub struct Sitemaps {
+    /// `false`: no sitemap and no robots.txt lines are written, and those
+    /// an earlier build wrote are deleted.
+    pub enabled: bool,
+    /// The Google News sitemap too (with `enabled`).
+    pub news: bool,
+    /// `<news:name>`: the name Google News knows the publication by.
+    pub publication_name: String,
 }
 
 /// How `send-test` reaches the SMTP relay (`[smtp]`).
@@ -222,6 +235,7 @@ impl Config {
         let ctas = validate::ctas(raw.cta, &mut v);
         let newsletter = validate::newsletter(raw.newsletter, &site, &root, &mut v);
         let smtp = validate::smtp(raw.smtp, &root, &mut v);
+        let sitemaps = validate::sitemaps(raw.sitemaps, &site, &mut v);
         validate::folders(&root, &content, &feeds, &newsletter, &mut v);
         v.finish()?;
         let layout = Layout::new(
@@ -239,6 +253,7 @@ impl Config {
             ctas,
             newsletter,
             smtp,
+            sitemaps,
             layout,
             root,
         })
@@ -266,6 +281,8 @@ mod tests {
         assert_eq!(c.feeds.max_items, Some(50));
         assert_eq!(c.content.path, Path::new("dir/content"));
         assert_eq!(c.site.timezone, Tz::UTC);
+        assert!(c.sitemaps.enabled && c.sitemaps.news);
+        assert_eq!(c.sitemaps.publication_name, "T");
     }
 
     #[test]

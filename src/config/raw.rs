@@ -58,6 +58,8 @@ pub struct RawConfig {
     pub newsletter: RawNewsletter,
     #[serde(default)]
     pub smtp: RawSmtp,
+    #[serde(default)]
+    pub sitemaps: RawSitemaps,
 }
 
 #[derive(Debug, Deserialize)]
@@ -134,4 +136,12 @@ pub struct RawSmtp {
     pub timeout_s: Option<Integer>,
     pub ca_file: Option<String>,
     pub allow_plaintext: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSitemaps {
+    pub enabled: Option<bool>,
+    pub news: Option<bool>,
+    pub publication_name: Option<String>,
 }

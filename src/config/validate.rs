@@ -9,9 +9,12 @@
 //! if there was any.
 
 use super::locate::key_line;
-use super::raw::{Integer, RawContent, RawCta, RawFeeds, RawNewsletter, RawSite, RawSmtp};
+use super::raw::{
+    Integer, RawContent, RawCta, RawFeeds, RawNewsletter, RawSite, RawSitemaps, RawSmtp,
+};
 use super::{
-    is_safe_relative, Content, Cta, Feeds, Newsletter, OnInvalid, Security, Site, Smtp, SourceKind,
+    is_safe_relative, Content, Cta, Feeds, Newsletter, OnInvalid, Security, Site, Sitemaps, Smtp,
+    SourceKind,
 };
 use crate::error::{Problem, Problems};
 use crate::text::plain;
@@ -884,6 +887,30 @@ pub(super) fn smtp(m: RawSmtp, root: &Path, v: &mut Validator) -> Smtp {
             .filter(|c| !c.trim().is_empty())
             .map(|c| root.join(c)),
         allow_plaintext,
+    }
+}
+
+/// `[sitemaps]`; the publication's name defaults to the site's title.
+pub(super) fn sitemaps(s: RawSitemaps, site: &Site, v: &mut Validator) -> Sitemaps {
+    let publication_name = match s.publication_name {
+        None => site.title.clone(),
+        Some(name) => {
+            let name = plain(&name).into_owned();
+            if name.is_empty() {
+                v.err(
+                    "sitemaps",
+                    None,
+                    "publication_name",
+                    "must not be empty; leave it out to use [site] title, or give the name Google News shows, e.g. \"Journal du Geek\"",
+                );
+            }
+            name
+        }
+    };
+    Sitemaps {
+        enabled: s.enabled.unwrap_or(true),
+        news: s.news.unwrap_or(true),
+        publication_name,
     }
 }
 

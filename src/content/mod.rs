@@ -173,6 +173,9 @@ pub trait ArticleSink {
         false
     }
     fn accept(&mut self, article: Article);
+    /// Sees every valid, published article, kept or not (its body only
+    /// when kept): for what lists the whole site, compactly (sitemaps).
+    fn list(&mut self, _article: &Article) {}
 }
 
 /// What a load found, besides the articles handed to the sink.
@@ -457,6 +460,7 @@ impl Validator {
         }
         self.report.published += 1;
         if !sink.wants(&article) {
+            sink.list(&article);
             return;
         }
         match body() {
@@ -469,6 +473,9 @@ impl Validator {
                 return;
             }
         }
+        // Listed only now: an article left out for its body is left out
+        // of everything.
+        sink.list(&article);
         sink.accept(article);
     }
 }

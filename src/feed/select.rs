@@ -9,8 +9,12 @@
 //! (`Apple`, `apple`: a foreign feed's tags) are one category, spelt as
 //! first used in source order (of several spellings in one article, the
 //! first in byte order); the articles' categories are given that spelling.
+//!
+//! With a [`Listing`], it also lists every article compactly for the
+//! sitemaps.
 
 use crate::content::{Article, ArticleSink, Origin};
+use crate::sitemap::Listing;
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeMap, BinaryHeap};
 use std::sync::Arc;
@@ -96,6 +100,8 @@ pub struct FeedSelection {
     pub first_use: BTreeMap<String, Origin>,
     /// The kept spelling of each category name, by its lowercase form.
     spellings: BTreeMap<String, String>,
+    /// Every published article, for the sitemaps; `None`: not wanted.
+    pub listing: Option<Listing>,
 }
 
 impl FeedSelection {
@@ -107,6 +113,7 @@ impl FeedSelection {
             categories: BTreeMap::new(),
             first_use: BTreeMap::new(),
             spellings: BTreeMap::new(),
+            listing: None,
         }
     }
 
@@ -185,5 +192,11 @@ impl ArticleSink for FeedSelection {
             }
         }
         self.main.push(a);
+    }
+
+    fn list(&mut self, article: &Article) {
+        if let Some(listing) = &mut self.listing {
+            listing.push(article);
+        }
     }
 }

@@ -19,4 +19,5 @@ mod sample;
 mod send_test;
 mod send_tls;
 mod serve;
+mod sitemaps;
 mod websub;

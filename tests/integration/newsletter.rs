@@ -168,7 +168,7 @@ fn build_makes_feeds_and_the_edition_due() {
     let run = site.ok(&["build"]);
     assert!(
         run.stdout.contains(
-            "25 files: 25 written, 0 unchanged\nnewsletter 2026-11-26: edition, 11 articles"
+            "28 files: 28 written, 0 unchanged\nnewsletter 2026-11-26: edition, 11 articles"
         ),
         "{}",
         run.stdout

@@ -1,0 +1,687 @@
+//! Sitemaps: the site's (every published article, the subscribe page and
+//! the newsletter archive), Google News's (the articles of the last 48
+//! hours) and the `Sitemap:` lines that announce them in robots.txt.
+//!
+//! What Google reads beside the feeds. The rules written here are those of
+//! the sitemaps.org 0.9 protocol and of Google's news sitemaps: at most
+//! 50,000 URLs and 50 MB (uncompressed) per file, past which the site's
+//! sitemap becomes an index of parts; URLs of less than 2,048 characters,
+//! entity-escaped; W3C date-times (here in the site's offset); a news
+//! sitemap of at most 1,000 articles, all published in the last two days,
+//! each with its publication's name and ISO 639 language code.
+//!
+//! [`Listing`] is what a build keeps of every article for them while the
+//! content streams in: its URL and dates, and the title of those in the
+//! news window, never a body. The writers stream XML straight to their
+//! output (no document tree), so a build holds the listing and nothing
+//! more. Pure: the caller writes the files ([`crate::build`]).
+
+use crate::content::Article;
+use crate::error::Problem;
+use crate::text::escape_html;
+use chrono::{DateTime, Datelike, SecondsFormat, Utc};
+use chrono_tz::Tz;
+use std::collections::BTreeSet;
+use std::io::{self, Write};
+use std::ops::Range;
+use url::Url;
+
+/// URLs in one sitemap file.
+pub const MAX_URLS: usize = 50_000;
+/// Bytes of one sitemap file, uncompressed (50 MiB, as sitemaps.org says).
+pub const MAX_BYTES: usize = 52_428_800;
+/// Articles in a news sitemap.
+pub const NEWS_MAX_URLS: usize = 1_000;
+/// How far back the news sitemap reaches.
+pub const NEWS_WINDOW_HOURS: i64 = 48;
+/// Google reads URLs of less than 2,048 characters.
+pub const MAX_LOC_LEN: usize = 2_047;
+
+const NS: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
+const NS_NEWS: &str = "http://www.google.com/schemas/sitemap-news/0.9";
+const XML_DECL: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+
+/// Length of a W3C date-time with seconds and offset,
+/// `2026-11-26T07:12:00+01:00`, for years 0 to 9999.
+const W3C_LEN: usize = 25;
+
+/// One article of the site's sitemap: its URL and dates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub url: Box<str>,
+    pub published: DateTime<Utc>,
+    pub updated: DateTime<Utc>,
+}
+
+/// One article of the news sitemap.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewsListed {
+    pub url: Box<str>,
+    pub published: DateTime<Utc>,
+    pub title: Box<str>,
+}
+
+/// Every published article as the sitemaps need it, gathered while the
+/// content is read: about 40 bytes and the URL per article.
+#[derive(Debug)]
+pub struct Listing {
+    /// Articles published from then on are news; `None`: no news sitemap.
+    news_since: Option<DateTime<Utc>>,
+    all: Vec<Listed>,
+    /// The news window's articles; trimmed to the newest
+    /// [`NEWS_MAX_URLS`] whenever it doubles, so a day of a hundred
+    /// thousand articles still holds few titles.
+    news: Vec<NewsListed>,
+    /// Articles left out of the sitemaps, each with why.
+    warnings: Vec<Problem>,
+}
+
+impl Listing {
+    /// A listing for a build at `now`; `news`: gather the news window too.
+    pub fn new(now: DateTime<Utc>, news: bool) -> Listing {
+        Listing {
+            news_since: news.then(|| now - chrono::Duration::hours(NEWS_WINDOW_HOURS)),
+            all: Vec::new(),
+            news: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Lists one valid, published article.
+    pub fn push(&mut self, a: &Article) {
+        let url = a.url.as_str();
+        if url.len() > MAX_LOC_LEN {
+            self.warnings.push(Problem::new(
+                &a.origin.path,
+                Some(a.origin.line),
+                "url",
+                format!(
+                    "{} characters: left out of the sitemaps, where Google reads URLs of less than 2,048",
+                    url.len()
+                ),
+            ));
+            return;
+        }
+        self.all.push(Listed {
+            url: url.into(),
+            published: a.published,
+            updated: a.updated,
+        });
+        if self.news_since.is_some_and(|since| a.published >= since) {
+            self.news.push(NewsListed {
+                url: url.into(),
+                published: a.published,
+                title: a.title.as_str().into(),
+            });
+            if self.news.len() >= 2 * NEWS_MAX_URLS {
+                newest_news(&mut self.news, NEWS_MAX_URLS);
+            }
+        }
+    }
+
+    /// Whether the news sitemap is to be written.
+    pub fn has_news(&self) -> bool {
+        self.news_since.is_some()
+    }
+
+    /// The articles left out, for the build's warnings.
+    pub fn take_warnings(&mut self) -> Vec<Problem> {
+        std::mem::take(&mut self.warnings)
+    }
+
+    /// Every article listed, and the news sitemap's (newest first, at most
+    /// [`NEWS_MAX_URLS`], each URL once).
+    pub fn into_parts(self) -> (Vec<Listed>, Vec<NewsListed>) {
+        let mut news = self.news;
+        newest_news(&mut news, NEWS_MAX_URLS);
+        (self.all, news)
+    }
+}
+
+/// Keeps the `limit` newest of `news` (ties: by URL), each URL once
+/// (its newest).
+fn newest_news(news: &mut Vec<NewsListed>, limit: usize) {
+    news.sort_by(|a, b| {
+        b.published
+            .cmp(&a.published)
+            .then_with(|| a.url.cmp(&b.url))
+    });
+    let mut seen = BTreeSet::new();
+    news.retain(|n| seen.len() < limit && seen.insert(n.url.clone()));
+}
+
+/// How much one sitemap file may hold.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub urls: usize,
+    pub bytes: usize,
+}
+
+impl Limits {
+    /// The protocol's.
+    pub const SITEMAP: Limits = Limits {
+        urls: MAX_URLS,
+        bytes: MAX_BYTES,
+    };
+}
+
+/// One URL of the site's sitemap.
+#[derive(Debug)]
+struct Entry {
+    loc: Box<str>,
+    lastmod: Option<DateTime<Utc>>,
+}
+
+const URLSET_OPEN: &str = "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n";
+const URLSET_CLOSE: &str = "</urlset>\n";
+const URL_OPEN: &str = "  <url>\n    <loc>";
+const LOC_CLOSE: &str = "</loc>\n";
+const LASTMOD_OPEN: &str = "    <lastmod>";
+const LASTMOD_CLOSE: &str = "</lastmod>\n";
+const URL_CLOSE: &str = "  </url>\n";
+
+impl Entry {
+    /// Its bytes in a `urlset`, as [`Entry::write`] writes them.
+    fn len(&self, tz: Tz) -> usize {
+        URL_OPEN.len()
+            + escape_html(&self.loc).len()
+            + LOC_CLOSE.len()
+            + self.lastmod.map_or(0, |d| {
+                LASTMOD_OPEN.len() + w3c_len(d, tz) + LASTMOD_CLOSE.len()
+            })
+            + URL_CLOSE.len()
+    }
+
+    fn write(&self, tz: Tz, w: &mut impl Write) -> io::Result<()> {
+        w.write_all(URL_OPEN.as_bytes())?;
+        w.write_all(escape_html(&self.loc).as_bytes())?;
+        w.write_all(LOC_CLOSE.as_bytes())?;
+        if let Some(d) = self.lastmod {
+            w.write_all(LASTMOD_OPEN.as_bytes())?;
+            w.write_all(w3c(d, tz).as_bytes())?;
+            w.write_all(LASTMOD_CLOSE.as_bytes())?;
+        }
+        w.write_all(URL_CLOSE.as_bytes())
+    }
+}
+
+/// The site's sitemap, laid out in files: one `urlset` when it fits,
+/// else parts of an index.
+///
+/// Order: the pages first, then the articles by publication date, oldest
+/// first, ties by URL; parts are filled in that order, each as full as
+/// the limits allow. A new article is the newest, so it lands in the last
+/// part: every other part keeps its bytes from one build to the next (and
+/// its file is not rewritten), until an old article is updated (its own
+/// part changes), or deleted or back-dated (the parts from it on shift).
+/// Newest first would rewrite every part at every new article.
+#[derive(Debug)]
+pub struct SiteMap {
+    entries: Vec<Entry>,
+    parts: Vec<Range<usize>>,
+    /// The site's time zone, in which dates are written.
+    tz: Tz,
+}
+
+impl SiteMap {
+    /// `pages` (without a date) and every article listed, each URL once:
+    /// an article listed twice under one URL keeps its first publication
+    /// and its last update.
+    pub fn new(pages: &[Url], mut articles: Vec<Listed>, tz: Tz, limits: Limits) -> SiteMap {
+        articles.sort_by(|a, b| a.url.cmp(&b.url).then(a.published.cmp(&b.published)));
+        articles.dedup_by(|later, first| {
+            let same = later.url == first.url;
+            if same {
+                first.updated = first.updated.max(later.updated);
+            }
+            same
+        });
+        let mut page_locs: Vec<Box<str>> = Vec::new();
+        for p in pages {
+            let loc = p.as_str();
+            let is_article = articles.binary_search_by(|a| (*a.url).cmp(loc)).is_ok();
+            if !is_article && !page_locs.iter().any(|l| **l == *loc) {
+                page_locs.push(loc.into());
+            }
+        }
+        articles.sort_by(|a, b| a.published.cmp(&b.published).then(a.url.cmp(&b.url)));
+        let entries: Vec<Entry> = page_locs
+            .into_iter()
+            .map(|loc| Entry { loc, lastmod: None })
+            .chain(articles.into_iter().map(|a| Entry {
+                loc: a.url,
+                lastmod: Some(a.updated),
+            }))
+            .collect();
+        let parts = partition(&entries, tz, limits);
+        SiteMap { entries, parts, tz }
+    }
+
+    /// URLs in the sitemap.
+    pub fn urls(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Files its URLs take: 1 is a single `urlset`, more are the parts of
+    /// an index.
+    pub fn parts(&self) -> usize {
+        self.parts.len()
+    }
+
+    /// The `urlset` of part `index` (from 0; the only one when
+    /// [`SiteMap::parts`] is 1).
+    pub fn write_part(&self, index: usize, w: &mut impl Write) -> io::Result<()> {
+        w.write_all(XML_DECL.as_bytes())?;
+        w.write_all(URLSET_OPEN.as_bytes())?;
+        for e in &self.entries[self.parts[index].clone()] {
+            e.write(self.tz, w)?;
+        }
+        w.write_all(URLSET_CLOSE.as_bytes())
+    }
+
+    /// The `sitemapindex` of the parts, at `locs` (one per part, in order);
+    /// each part's `lastmod` is the newest of its URLs'.
+    pub fn write_index(&self, locs: &[Url], w: &mut impl Write) -> io::Result<()> {
+        w.write_all(XML_DECL.as_bytes())?;
+        writeln!(w, "<sitemapindex xmlns=\"{NS}\">")?;
+        for (loc, part) in locs.iter().zip(&self.parts) {
+            writeln!(w, "  <sitemap>")?;
+            writeln!(w, "    <loc>{}</loc>", escape_html(loc.as_str()))?;
+            let newest = self.entries[part.clone()]
+                .iter()
+                .filter_map(|e| e.lastmod)
+                .max();
+            if let Some(d) = newest {
+                writeln!(w, "    <lastmod>{}</lastmod>", w3c(d, self.tz))?;
+            }
+            writeln!(w, "  </sitemap>")?;
+        }
+        w.write_all(b"</sitemapindex>\n")
+    }
+}
+
+/// Splits `entries` into runs that each fit in one file, filling each in
+/// turn: a part's extent depends only on the entries up to it.
+fn partition(entries: &[Entry], tz: Tz, limits: Limits) -> Vec<Range<usize>> {
+    let shell = XML_DECL.len() + URLSET_OPEN.len() + URLSET_CLOSE.len();
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let mut bytes = shell;
+    for (i, e) in entries.iter().enumerate() {
+        let len = e.len(tz);
+        if i > start && (i - start >= limits.urls || bytes + len > limits.bytes) {
+            parts.push(start..i);
+            start = i;
+            bytes = shell;
+        }
+        bytes += len;
+    }
+    // An empty site still has its (empty) sitemap.
+    parts.push(start..entries.len());
+    parts
+}
+
+/// The publication as Google News knows it.
+#[derive(Debug, Clone, Copy)]
+pub struct Publication<'a> {
+    pub name: &'a str,
+    /// `<news:language>`, see [`news_language`].
+    pub language: &'a str,
+}
+
+/// The news sitemap of `news` (as [`Listing::into_parts`] gives them):
+/// a valid, empty `urlset` when there is none.
+pub fn write_news(
+    news: &[NewsListed],
+    publication: Publication<'_>,
+    tz: Tz,
+    w: &mut impl Write,
+) -> io::Result<()> {
+    let name = escape_html(publication.name);
+    w.write_all(XML_DECL.as_bytes())?;
+    writeln!(w, "<urlset xmlns=\"{NS}\" xmlns:news=\"{NS_NEWS}\">")?;
+    for n in news {
+        writeln!(w, "  <url>")?;
+        writeln!(w, "    <loc>{}</loc>", escape_html(&n.url))?;
+        writeln!(w, "    <news:news>")?;
+        writeln!(w, "      <news:publication>")?;
+        writeln!(w, "        <news:name>{name}</news:name>")?;
+        writeln!(
+            w,
+            "        <news:language>{}</news:language>",
+            publication.language
+        )?;
+        writeln!(w, "      </news:publication>")?;
+        writeln!(
+            w,
+            "      <news:publication_date>{}</news:publication_date>",
+            w3c(n.published, tz)
+        )?;
+        writeln!(
+            w,
+            "      <news:title>{}</news:title>",
+            escape_html(&n.title)
+        )?;
+        writeln!(w, "    </news:news>")?;
+        writeln!(w, "  </url>")?;
+    }
+    w.write_all(b"</urlset>\n")
+}
+
+/// The `<news:language>` of a BCP 47 tag: its ISO 639 language code in
+/// lower case (`fr-FR` → `fr`), except Chinese, which Google names by
+/// script: `zh-cn` (simplified) or `zh-tw` (traditional). A script subtag
+/// decides (`zh-Hans`, `zh-Hant-HK`), else the region: Taiwan, Hong Kong
+/// and Macao write traditional characters, the others simplified.
+pub fn news_language(tag: &str) -> String {
+    let mut subtags = tag.split(['-', '_']).map(str::to_ascii_lowercase);
+    let language = subtags.next().unwrap_or_default();
+    if language != "zh" {
+        return language;
+    }
+    let rest: Vec<String> = subtags.collect();
+    let has = |s: &str| rest.iter().any(|r| r == s);
+    let traditional = if has("hant") {
+        true
+    } else if has("hans") {
+        false
+    } else {
+        has("tw") || has("hk") || has("mo")
+    };
+    if traditional { "zh-tw" } else { "zh-cn" }.to_owned()
+}
+
+/// The robots.txt lines naming `sitemaps` (absolute URLs).
+pub fn robots_lines(sitemaps: &[Url]) -> String {
+    let mut text =
+        String::from("# The sitemaps matinale writes: add these lines to the site's robots.txt.\n");
+    for s in sitemaps {
+        text.push_str(&format!("Sitemap: {s}\n"));
+    }
+    text
+}
+
+/// A W3C date-time (RFC 3339) with seconds, in `tz`'s offset at that
+/// moment: `2026-11-26T07:12:00+01:00`.
+pub fn w3c(d: DateTime<Utc>, tz: Tz) -> String {
+    d.with_timezone(&tz)
+        .to_rfc3339_opts(SecondsFormat::Secs, false)
+}
+
+fn w3c_len(d: DateTime<Utc>, tz: Tz) -> usize {
+    // An offset moves a date out of the four-digit years only at their
+    // very edges: those are measured.
+    if (1..=9998).contains(&d.year()) {
+        W3C_LEN
+    } else {
+        w3c(d, tz).len()
+    }
+}
+
+/// What a build wrote of the sitemaps, for its report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// URLs in the site's sitemap.
+    pub urls: usize,
+    /// The parts of its index, relative; empty when it is one `urlset`.
+    pub parts: Vec<String>,
+    /// The site's sitemap, relative.
+    pub site: String,
+    /// The news sitemap, relative, and its number of articles.
+    pub news: Option<(String, usize)>,
+    /// The robots.txt lines, relative.
+    pub robots: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+    }
+
+    fn listed(url: &str, published: &str) -> Listed {
+        Listed {
+            url: url.into(),
+            published: at(published),
+            updated: at(published),
+        }
+    }
+
+    fn text(write: impl FnOnce(&mut Vec<u8>) -> io::Result<()>) -> String {
+        let mut out = Vec::new();
+        write(&mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn language_codes_follow_google_news() {
+        let cases = [
+            ("fr-FR", "fr"),
+            ("en", "en"),
+            ("EN-gb", "en"),
+            ("pt-BR", "pt"),
+            ("fil", "fil"),
+            ("zh", "zh-cn"),
+            ("zh-CN", "zh-cn"),
+            ("zh-Hans", "zh-cn"),
+            ("zh-Hans-HK", "zh-cn"),
+            ("zh-SG", "zh-cn"),
+            ("zh-TW", "zh-tw"),
+            ("zh-Hant", "zh-tw"),
+            ("zh-HK", "zh-tw"),
+            ("zh-Hant-CN", "zh-tw"),
+            ("zh-MO", "zh-tw"),
+        ];
+        for (tag, code) in cases {
+            assert_eq!(news_language(tag), code, "{tag}");
+        }
+    }
+
+    #[test]
+    fn dates_carry_the_offset_of_their_moment() {
+        let paris: Tz = "Europe/Paris".parse().unwrap();
+        assert_eq!(
+            w3c(at("2026-11-26T06:12:00Z"), paris),
+            "2026-11-26T07:12:00+01:00"
+        );
+        assert_eq!(
+            w3c(at("2026-07-01T06:12:00.75Z"), paris),
+            "2026-07-01T08:12:00+02:00"
+        );
+        assert_eq!(w3c(at("2026-07-01T06:12:00Z"), Tz::UTC).len(), W3C_LEN);
+    }
+
+    #[test]
+    fn a_small_site_is_one_urlset_pages_first_then_oldest_first() {
+        let pages = [Url::parse("https://ex.org/abonnement/").unwrap()];
+        let articles = vec![
+            listed("https://ex.org/b?x=1&y='2'", "2026-11-25T10:00:00Z"),
+            listed("https://ex.org/a", "2026-11-25T10:00:00Z"),
+            listed("https://ex.org/0", "2026-11-24T10:00:00Z"),
+        ];
+        let map = SiteMap::new(&pages, articles, Tz::UTC, Limits::SITEMAP);
+        assert_eq!((map.urls(), map.parts()), (4, 1));
+        let xml = text(|w| map.write_part(0, w));
+        assert_eq!(
+            xml,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>
+<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">
+  <url>
+    <loc>https://ex.org/abonnement/</loc>
+  </url>
+  <url>
+    <loc>https://ex.org/0</loc>
+    <lastmod>2026-11-24T10:00:00+00:00</lastmod>
+  </url>
+  <url>
+    <loc>https://ex.org/a</loc>
+    <lastmod>2026-11-25T10:00:00+00:00</lastmod>
+  </url>
+  <url>
+    <loc>https://ex.org/b?x=1&amp;y=&#39;2&#39;</loc>
+    <lastmod>2026-11-25T10:00:00+00:00</lastmod>
+  </url>
+</urlset>
+"
+        );
+    }
+
+    #[test]
+    fn a_url_listed_twice_is_written_once_with_its_last_update() {
+        let mut again = listed("https://ex.org/a", "2026-11-25T10:00:00Z");
+        again.updated = at("2026-11-26T09:00:00Z");
+        let articles = vec![
+            listed("https://ex.org/a", "2026-11-24T10:00:00Z"),
+            listed("https://ex.org/b", "2026-11-24T12:00:00Z"),
+            again,
+        ];
+        let pages = [Url::parse("https://ex.org/b").unwrap()];
+        let map = SiteMap::new(&pages, articles, Tz::UTC, Limits::SITEMAP);
+        let xml = text(|w| map.write_part(0, w));
+        assert_eq!(map.urls(), 2);
+        assert!(
+            xml.contains(
+                "<loc>https://ex.org/a</loc>\n    <lastmod>2026-11-26T09:00:00+00:00</lastmod>"
+            ),
+            "{xml}"
+        );
+        assert_eq!(xml.matches("<loc>https://ex.org/b</loc>").count(), 1);
+    }
+
+    #[test]
+    fn parts_respect_both_limits_and_keep_their_bytes_as_articles_arrive() {
+        let articles: Vec<Listed> = (0..25)
+            .map(|i| {
+                let long = "x".repeat(i % 7 * 10);
+                listed(
+                    &format!("https://ex.org/{i:02}/{long}"),
+                    &format!("2026-11-{:02}T10:00:00Z", 1 + i),
+                )
+            })
+            .collect();
+        let limits = Limits {
+            urls: 4,
+            bytes: 700,
+        };
+        let map = SiteMap::new(&[], articles.clone(), Tz::UTC, limits);
+        assert!(map.parts() > 25 / 4, "{}", map.parts());
+        let mut urls = 0;
+        let mut parts = Vec::new();
+        for i in 0..map.parts() {
+            let xml = text(|w| map.write_part(i, w));
+            let n = xml.matches("<url>").count();
+            assert!((1..=4).contains(&n) && xml.len() <= 700, "part {i}: {xml}");
+            // The computed size is the written one.
+            let range = map.parts[i].clone();
+            let computed: usize = XML_DECL.len()
+                + URLSET_OPEN.len()
+                + URLSET_CLOSE.len()
+                + map.entries[range]
+                    .iter()
+                    .map(|e| e.len(Tz::UTC))
+                    .sum::<usize>();
+            assert_eq!(computed, xml.len());
+            urls += n;
+            parts.push(xml);
+        }
+        assert_eq!(urls, 25);
+        // One more, newer article: only the last part changes.
+        let mut more = articles;
+        more.push(listed("https://ex.org/new", "2026-11-30T10:00:00Z"));
+        let next = SiteMap::new(&[], more, Tz::UTC, limits);
+        let last = parts.len() - 1;
+        for (i, before) in parts.iter().enumerate().take(last) {
+            assert_eq!(&text(|w| next.write_part(i, w)), before);
+        }
+    }
+
+    #[test]
+    fn the_index_names_each_part_with_its_newest_lastmod() {
+        let mut a = listed("https://ex.org/a", "2026-11-01T10:00:00Z");
+        a.updated = at("2026-11-20T10:00:00Z");
+        let articles = vec![
+            a,
+            listed("https://ex.org/b", "2026-11-02T10:00:00Z"),
+            listed("https://ex.org/c", "2026-11-03T10:00:00Z"),
+        ];
+        let pages = [Url::parse("https://ex.org/p/").unwrap()];
+        let limits = Limits {
+            urls: 1,
+            bytes: MAX_BYTES,
+        };
+        let map = SiteMap::new(&pages, articles, Tz::UTC, limits);
+        assert_eq!(map.parts(), 4);
+        let locs: Vec<Url> = (1..=4)
+            .map(|i| Url::parse(&format!("https://ex.org/sitemap-{i}.xml")).unwrap())
+            .collect();
+        let xml = text(|w| map.write_index(&locs, w));
+        assert_eq!(
+            xml,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>
+<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">
+  <sitemap>
+    <loc>https://ex.org/sitemap-1.xml</loc>
+  </sitemap>
+  <sitemap>
+    <loc>https://ex.org/sitemap-2.xml</loc>
+    <lastmod>2026-11-20T10:00:00+00:00</lastmod>
+  </sitemap>
+  <sitemap>
+    <loc>https://ex.org/sitemap-3.xml</loc>
+    <lastmod>2026-11-02T10:00:00+00:00</lastmod>
+  </sitemap>
+  <sitemap>
+    <loc>https://ex.org/sitemap-4.xml</loc>
+    <lastmod>2026-11-03T10:00:00+00:00</lastmod>
+  </sitemap>
+</sitemapindex>
+"
+        );
+    }
+
+    #[test]
+    fn news_keeps_the_newest_of_each_url_up_to_the_limit() {
+        let n = |url: &str, published: &str| NewsListed {
+            url: url.into(),
+            published: at(published),
+            title: "T".into(),
+        };
+        let mut news = vec![
+            n("https://ex.org/a", "2026-11-25T10:00:00Z"),
+            n("https://ex.org/c", "2026-11-25T11:00:00Z"),
+            n("https://ex.org/b", "2026-11-25T11:00:00Z"),
+            n("https://ex.org/a", "2026-11-25T12:00:00Z"),
+            n("https://ex.org/d", "2026-11-24T12:00:00Z"),
+        ];
+        newest_news(&mut news, 3);
+        let kept: Vec<(&str, String)> = news
+            .iter()
+            .map(|n| (&*n.url, n.published.to_rfc3339()))
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                ("https://ex.org/a", "2026-11-25T12:00:00+00:00".to_owned()),
+                ("https://ex.org/b", "2026-11-25T11:00:00+00:00".to_owned()),
+                ("https://ex.org/c", "2026-11-25T11:00:00+00:00".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_empty_news_sitemap_is_a_valid_empty_urlset() {
+        let p = Publication {
+            name: "Le Fil & Co",
+            language: "fr",
+        };
+        assert_eq!(
+            text(|w| write_news(&[], p, Tz::UTC, w)),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>
+<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:news=\"http://www.google.com/schemas/sitemap-news/0.9\">
+</urlset>
+"
+        );
+    }
+}
