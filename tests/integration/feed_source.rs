@@ -247,6 +247,25 @@ fn a_document_that_is_not_a_feed_is_exit_1_with_its_line() {
 }
 
 #[test]
+fn a_feed_cut_short_is_reported_at_the_line_where_it_ends() {
+    let site = site("broken.xml");
+    let whole = site.read("feeds/wordpress.xml");
+    // A download that stopped after the first item.
+    let end = whole.find("</item>").unwrap() + "</item>\n".len();
+    site.write("feeds/broken.xml", &whole[..end]);
+    assert_eq!(whole[..end].lines().count(), 39);
+    let run = site.run_now(&["build"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stderr,
+        "error: 1 problem found:\nfeeds/broken.xml:39: not a readable feed: unable to parse XML: Parser error: \
+         syntax error: tag not closed: `>` not found before end of input; the document ends at this line with \
+         <channel> still open: was it cut short?\n"
+    );
+    assert!(!site.path("public").exists());
+}
+
+#[test]
 fn a_document_that_makes_the_xml_parser_panic_is_exit_1_without_a_panic_message() {
     // A second XML declaration inside an item (found by fuzzing) makes the
     // parser under feed-rs panic: the library catches it, and the binary's
