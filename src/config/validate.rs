@@ -502,9 +502,7 @@ pub(super) fn newsletter(
         lookback_days: n.lookback_days.unwrap_or(7).max(1),
         from,
         reply_to: v.optional_address("reply_to", n.reply_to.as_deref()),
-        subject: n
-            .subject
-            .unwrap_or_else(|| "{{ name }} : {{ top.title }}".to_owned()),
+        subject: n.subject.unwrap_or_else(|| "{{ top.title }}".to_owned()),
         max_articles,
         category_order: n.category_order.unwrap_or_default(),
         token_placeholder: n
