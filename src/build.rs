@@ -766,16 +766,6 @@ pub struct SendReport {
     pub warnings: Vec<Problem>,
 }
 
-/// A test send's own time and random number, read by the caller (the
-/// library reads no clock and draws no number).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SentAt {
-    /// When the message is sent: its Date.
-    pub at: DateTime<Utc>,
-    /// Makes its Message-ID one of its own.
-    pub nonce: u64,
-}
-
 /// Sends the edition of `date` (default: the latest due at `now`) to
 /// `to`, subject prefixed "[TEST] ", through `transport`: a new message
 /// each time, dated `sent.at`. Records nothing.
@@ -784,7 +774,7 @@ pub fn send_test(
     now: DateTime<Utc>,
     date: Option<chrono::NaiveDate>,
     to: &lettre::message::Mailbox,
-    sent: SentAt,
+    sent: crate::newsletter::render::Sent,
     transport: &dyn crate::mail::Transport,
 ) -> Result<SendReport, Error> {
     use crate::newsletter::render;
@@ -803,10 +793,7 @@ pub fn send_test(
     };
     let recipient = render::Recipient::Test(to.to_string());
     let rendered = render::render(config, &templates, plan.date, &layout, &recipient)?;
-    let stamp = render::Stamp::Sent {
-        at: sent.at,
-        nonce: sent.nonce,
-    };
+    let stamp = render::Stamp::Sent(sent);
     let eml = render::message(config, plan.date, stamp, &rendered, &recipient)?;
     let where_to = transport.deliver(&config.newsletter.from.email, &to.email, &eml)?;
     let mut warnings = plan.warnings;

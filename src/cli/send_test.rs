@@ -50,7 +50,7 @@ pub fn run(ctx: &Ctx, to: &Mailbox, date: Option<chrono::NaiveDate>) -> anyhow::
         use std::hash::BuildHasher;
         std::collections::hash_map::RandomState::new().hash_one((at, to.to_string()))
     };
-    let sent = crate::build::SentAt { at, nonce };
+    let sent = crate::newsletter::render::Sent { at, nonce };
     let report = crate::build::send_test(config, ctx.now, date, to, sent, transport)?;
     warn_all(&report.warnings);
     match &report.delivered {

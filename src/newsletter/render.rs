@@ -5,7 +5,7 @@
 //! decided; the same edition always gives the same bytes (Date is the
 //! edition's cutoff, the Message-ID and MIME boundary derive from it). A
 //! test send is the one new message each time: its time and the random
-//! part of its Message-ID come in from the caller ([`Stamp::Sent`]).
+//! part of its Message-ID come in from the caller ([`Sent`]).
 //!
 //! An email stays under [`HTML_LIMIT`] on any day, however many articles
 //! it carries: it shows less and less of them ([`Cut`]) until it fits; the
@@ -685,16 +685,25 @@ pub enum Stamp {
     /// The stored edition: dated at its cutoff, its Message-ID made of
     /// the date, so that the same edition is always the same bytes.
     Cutoff(DateTime<Utc>),
-    /// A test send: dated when it is sent, with a Message-ID of its own
-    /// (`nonce`, random), so that a mail client never takes a second test
-    /// for the first.
-    Sent { at: DateTime<Utc>, nonce: u64 },
+    /// A test send: dated when it is sent, with a Message-ID of its own,
+    /// so that a mail client never takes a second test for the first.
+    Sent(Sent),
+}
+
+/// A test send's own time and random number, read by the caller (the
+/// library reads no clock and draws no number).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sent {
+    /// When the message is sent: its Date.
+    pub at: DateTime<Utc>,
+    /// Random: makes its Message-ID one of its own.
+    pub nonce: u64,
 }
 
 impl Stamp {
     fn at(self) -> DateTime<Utc> {
         match self {
-            Stamp::Cutoff(at) | Stamp::Sent { at, .. } => at,
+            Stamp::Cutoff(at) | Stamp::Sent(Sent { at, .. }) => at,
         }
     }
 }
@@ -733,7 +742,7 @@ pub fn message(
         _ => n.from.clone(),
     };
     let id_part = match (to, stamp) {
-        (Recipient::Test(_), Stamp::Sent { nonce, .. }) => format!("test-{nonce:016x}"),
+        (Recipient::Test(_), Stamp::Sent(Sent { nonce, .. })) => format!("test-{nonce:016x}"),
         (Recipient::Test(addr), Stamp::Cutoff(_)) => {
             format!("test-{:016x}", fnv1a64(addr.as_bytes()))
         }
