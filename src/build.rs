@@ -507,15 +507,36 @@ pub enum Outcome {
     Made {
         articles: usize,
         subject: String,
-        /// The cutoff is still to come: nothing was recorded.
-        preview: bool,
+        /// Made but not recorded, and why.
+        preview: Option<Preview>,
         /// Rebuilt from the ledger.
         past: bool,
-        /// Cut to titles only to stay under the size Gmail shows whole.
-        trimmed: bool,
+        /// How much the email was cut to stay under the size Gmail shows
+        /// whole.
+        cut: crate::newsletter::render::Cut,
     },
     /// No article to send.
     NothingNew,
+}
+
+/// Why an edition was made without being recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Preview {
+    /// Its cutoff is still to come.
+    CutoffToCome,
+    /// The run was asked to record nothing ([`Recording::Preview`]).
+    NotRecorded,
+}
+
+/// Whether a build records the edition it makes in the ledger. Only a
+/// recorded edition counts as carried: a preview must not take the
+/// articles of the edition that will be sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recording {
+    /// The edition due is made and, when new, recorded (`build`).
+    Record,
+    /// The edition is made, nothing is recorded (`serve`).
+    Preview,
 }
 
 /// Builds the edition of `date` (default: the latest one due at `now`).
@@ -529,25 +550,25 @@ pub fn newsletter(
     let templates = Templates::load(&config.layout.templates_dir())?;
     let mut staging = Staging::within(config.layout.writable());
     let input = Input::open(config)?;
-    let (mut report, _) = stage_edition(
-        config,
-        &templates,
+    let request = EditionRequest {
         now,
         date,
-        input.as_ref(),
-        ContentReport::ByEdition,
-        &mut staging,
-    )?;
+        content_report: ContentReport::ByEdition,
+        recording: Recording::Record,
+    };
+    let (mut report, _) = stage_edition(config, &templates, request, input.as_ref(), &mut staging)?;
     report.written = staging.commit()?;
     Ok(report)
 }
 
 /// `matinale build`: the feeds, the edition due, and the pages (which link
-/// that edition), committed together.
+/// that edition), committed together. With [`Recording::Preview`] the
+/// edition is made but not recorded (`serve`).
 pub fn all(
     config: &Config,
     now: DateTime<Utc>,
     shrink: Shrink,
+    recording: Recording,
     waiting: impl FnOnce(&Path),
 ) -> Result<(FeedsReport, NewsletterReport), Error> {
     let _lock = RunLock::acquire(&config.layout.lock(), waiting)?;
@@ -557,15 +578,14 @@ pub fn all(
     let (mut feeds_report, feeds) = stage_feeds(config, now, input.as_ref(), &mut staging)?;
     check_shrink(config, &feeds_report.load, shrink)?;
     let feed_files = staging.len();
-    let (mut edition, ledger) = stage_edition(
-        config,
-        &templates,
+    let request = EditionRequest {
         now,
-        None,
-        input.as_ref(),
-        ContentReport::ByFeeds,
-        &mut staging,
-    )?;
+        date: None,
+        content_report: ContentReport::ByFeeds,
+        recording,
+    };
+    let (mut edition, ledger) =
+        stage_edition(config, &templates, request, input.as_ref(), &mut staging)?;
     let edition_files = staging.len() - feed_files;
     let site = SiteParts {
         templates: &templates,
@@ -653,18 +673,32 @@ fn plan_edition(
     })
 }
 
+/// What a run asks of its edition.
+#[derive(Debug, Clone, Copy)]
+struct EditionRequest {
+    now: DateTime<Utc>,
+    /// `None`: the latest due at `now`.
+    date: Option<chrono::NaiveDate>,
+    content_report: ContentReport,
+    recording: Recording,
+}
+
 /// Stages the edition's files and, for a new edition, the ledger that
 /// records it; returns the ledger as it will be after the commit.
 fn stage_edition(
     config: &Config,
     templates: &Templates,
-    now: DateTime<Utc>,
-    date: Option<chrono::NaiveDate>,
+    request: EditionRequest,
     input: Option<&Input>,
-    content_report: ContentReport,
     staging: &mut Staging,
 ) -> Result<(NewsletterReport, Ledger), Error> {
     use crate::newsletter::{ledger, render};
+    let EditionRequest {
+        now,
+        date,
+        content_report,
+        recording,
+    } = request;
     let EditionPlan {
         date,
         cutoff,
@@ -697,16 +731,15 @@ fn stage_edition(
         &render::Recipient::Platform,
     )?;
     let web = render::render(config, templates, date, &layout, &render::Recipient::Web)?;
-    let eml = render::message(config, date, cutoff, &master, &render::Recipient::Platform)?;
+    let eml = render::message(
+        config,
+        date,
+        render::Stamp::Cutoff(cutoff),
+        &master,
+        &render::Recipient::Platform,
+    )?;
     let files = &config.layout;
-    if master.trimmed {
-        warnings.push(Problem::new(
-            &files.edition(date, EditionPart::Html),
-            None,
-            "",
-            "over 80 KB of HTML: the sections were cut to titles only (Gmail clips longer messages)",
-        ));
-    }
+    warnings.extend(email_warnings(config, date, &master));
     staging.write(&files.edition(date, EditionPart::Html), |w| {
         w.write_all(master.html.as_bytes())
     })?;
@@ -719,13 +752,20 @@ fn stage_edition(
     staging.write(&files.file(&files.web_copy(date)), |w| {
         w.write_all(web.html.as_bytes())
     })?;
-    if !past && !preview {
+    let preview = if preview {
+        Some(Preview::CutoffToCome)
+    } else if recording == Recording::Preview && !past {
+        Some(Preview::NotRecorded)
+    } else {
+        None
+    };
+    if !past && preview.is_none() {
         ledger.editions.push(ledger::Entry {
             date,
             cutoff,
             articles: layout.ids(),
             subject: master.subject.clone(),
-            preheader: layout.top.summary.clone().unwrap_or_default(),
+            preheader: master.preheader.clone(),
             headlines: layout
                 .articles()
                 .map(|a| ledger::Headline {
@@ -743,12 +783,70 @@ fn stage_edition(
             subject: master.subject,
             preview,
             past,
-            trimmed: master.trimmed,
+            cut: master.cut,
         },
         warnings,
         written: Vec::new(),
     };
     Ok((report, ledger))
+}
+
+/// Subjects longer than this are cut in inbox lists (78 is also the
+/// line length RFC 5322 asks for); a phone shows fewer still.
+pub const SUBJECT_WARN_CHARS: usize = 78;
+
+/// What a reader would miss of an email: its long subject, its cut body.
+fn email_warnings(
+    config: &Config,
+    date: chrono::NaiveDate,
+    email: &crate::newsletter::render::Rendered,
+) -> Vec<Problem> {
+    use crate::newsletter::render::Cut;
+    let files = &config.layout;
+    let html = files.edition(date, EditionPart::Html);
+    let mut out = Vec::new();
+    let subject = email
+        .subject
+        .strip_prefix("[TEST] ")
+        .unwrap_or(&email.subject);
+    let chars = subject.chars().count();
+    if chars > SUBJECT_WARN_CHARS {
+        out.push(Problem::new(
+            &files.edition(date, EditionPart::Eml),
+            None,
+            "Subject",
+            format!(
+                "« {subject} » is {chars} characters, more than the {SUBJECT_WARN_CHARS} an inbox list shows \
+                 (a phone shows fewer); shorten the top story's title, or set [newsletter] subject"
+            ),
+        ));
+    }
+    let cut = match email.cut {
+        Cut::None => None,
+        Cut::Titles => Some("the sections were cut to titles only"),
+        Cut::Short => Some("the sections were cut to titles only and the long texts shortened"),
+    };
+    if let Some(cut) = cut {
+        out.push(Problem::new(
+            &html,
+            None,
+            "",
+            format!("over 80 KB of HTML: {cut} (Gmail clips longer messages)"),
+        ));
+    }
+    if email.over_limit {
+        out.push(Problem::new(
+            &html,
+            None,
+            "",
+            format!(
+                "{} of HTML even cut to the least it can show: Gmail will clip it, unsubscribe link included; \
+                 shorten the template, the calls to action or the URLs",
+                crate::output::human_size(email.html.len() as u64)
+            ),
+        ));
+    }
+    out
 }
 
 /// What a test send did.
@@ -761,13 +859,15 @@ pub struct SendReport {
     pub warnings: Vec<Problem>,
 }
 
-/// Sends the edition of `date` (default: the latest due) to `to`, subject
-/// prefixed "[TEST] ", through `transport`. Records nothing.
+/// Sends the edition of `date` (default: the latest due at `now`) to
+/// `to`, subject prefixed "[TEST] ", through `transport`: a new message
+/// each time, dated `sent.at`. Records nothing.
 pub fn send_test(
     config: &Config,
     now: DateTime<Utc>,
     date: Option<chrono::NaiveDate>,
     to: &lettre::message::Mailbox,
+    sent: crate::newsletter::render::Sent,
     transport: &dyn crate::mail::Transport,
 ) -> Result<SendReport, Error> {
     use crate::newsletter::render;
@@ -786,13 +886,16 @@ pub fn send_test(
     };
     let recipient = render::Recipient::Test(to.to_string());
     let rendered = render::render(config, &templates, plan.date, &layout, &recipient)?;
-    let eml = render::message(config, plan.date, plan.cutoff, &rendered, &recipient)?;
+    let stamp = render::Stamp::Sent(sent);
+    let eml = render::message(config, plan.date, stamp, &rendered, &recipient)?;
     let where_to = transport.deliver(&config.newsletter.from.email, &to.email, &eml)?;
+    let mut warnings = plan.warnings;
+    warnings.extend(email_warnings(config, plan.date, &rendered));
     Ok(SendReport {
         date: plan.date,
         delivered: Some(where_to),
         subject: rendered.subject,
-        warnings: plan.warnings,
+        warnings,
     })
 }
 

@@ -298,7 +298,13 @@ pub fn editions_feed<'a>(
                     url,
                     published: e.cutoff,
                     updated: e.cutoff,
-                    authors: Vec::new(),
+                    // Feed-to-email tools name the sender after the
+                    // author: the newsletter, not its site.
+                    authors: vec![crate::content::Author {
+                        name: config.newsletter.name.clone(),
+                        email: None,
+                        url: None,
+                    }],
                     categories: Vec::new(),
                     summary: Some(summary.clone()),
                     body: None,

@@ -1,13 +1,15 @@
 //! `matinale build` and `matinale feeds`.
 
 use super::{warn_all, Ctx};
-use crate::build::Shrink;
+use crate::build::{Recording, Shrink};
 use crate::layout::{Format, Page};
 use crate::output::human_size;
 
-/// `matinale build`: feeds, then the edition due.
-pub fn run_all(ctx: &Ctx, shrink: Shrink) -> anyhow::Result<()> {
-    let (feeds, edition) = crate::build::all(&ctx.config, ctx.now, shrink, super::waiting)?;
+/// `matinale build`: feeds, then the edition due (recorded, or with
+/// [`Recording::Preview`] not).
+pub fn run_all(ctx: &Ctx, shrink: Shrink, recording: Recording) -> anyhow::Result<()> {
+    let (feeds, edition) =
+        crate::build::all(&ctx.config, ctx.now, shrink, recording, super::waiting)?;
     print(ctx, &feeds);
     super::newsletter::print(ctx, &edition);
     Ok(())

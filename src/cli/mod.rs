@@ -173,7 +173,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     match args.command {
         Command::Build { ping, allow_shrink } => {
-            build::run_all(&ctx, shrink(allow_shrink))?;
+            build::run_all(&ctx, shrink(allow_shrink), crate::build::Recording::Record)?;
             if ping {
                 ping::run(&ctx)?;
             }

@@ -1,7 +1,8 @@
 //! `matinale newsletter [--date D]`: one edition.
 
 use super::{warn_all, Ctx};
-use crate::build::{NewsletterReport, Outcome};
+use crate::build::{NewsletterReport, Outcome, Preview};
+use crate::newsletter::render::Cut;
 
 pub fn run(ctx: &Ctx, date: Option<chrono::NaiveDate>) -> anyhow::Result<()> {
     let report = crate::build::newsletter(&ctx.config, ctx.now, date, super::waiting)?;
@@ -21,20 +22,25 @@ pub fn print(ctx: &Ctx, report: &NewsletterReport) {
             subject,
             preview,
             past,
-            trimmed,
+            cut,
         } => {
-            let kind = if *preview {
-                "preview (its cutoff is still to come; nothing recorded)"
-            } else if *past {
-                "past edition, rebuilt from the ledger"
-            } else {
-                "edition"
+            let kind = match preview {
+                Some(Preview::CutoffToCome) => {
+                    "preview (its cutoff is still to come; nothing recorded)"
+                }
+                Some(Preview::NotRecorded) => "preview (nothing recorded while serving)",
+                None if *past => "past edition, rebuilt from the ledger",
+                None => "edition",
+            };
+            let cut = match cut {
+                Cut::None => "",
+                Cut::Titles => ", cut to titles only",
+                Cut::Short => ", cut to titles only, long texts shortened",
             };
             ctx.say(format!(
-                "newsletter {}: {kind}, {articles} article{}{}, subject « {subject} »",
+                "newsletter {}: {kind}, {articles} article{}{cut}, subject « {subject} »",
                 report.date,
                 if *articles == 1 { "" } else { "s" },
-                if *trimmed { ", cut to titles only" } else { "" }
             ));
             let dir = ctx.config.layout.edition_parts(report.date);
             ctx.say(format!("  {} and its web copy", dir.display()));

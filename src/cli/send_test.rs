@@ -43,7 +43,15 @@ pub fn run(ctx: &Ctx, to: &Mailbox, date: Option<chrono::NaiveDate>) -> anyhow::
             &outbox
         }
     };
-    let report = crate::build::send_test(config, ctx.now, date, to, transport)?;
+    // A new message each time: dated now (whatever --now says, which
+    // picks the edition), with a Message-ID of its own.
+    let at = crate::clock::system_now();
+    let nonce = {
+        use std::hash::BuildHasher;
+        std::collections::hash_map::RandomState::new().hash_one((at, to.to_string()))
+    };
+    let sent = crate::newsletter::render::Sent { at, nonce };
+    let report = crate::build::send_test(config, ctx.now, date, to, sent, transport)?;
     warn_all(&report.warnings);
     match &report.delivered {
         None => ctx.say(format!(

@@ -68,7 +68,9 @@ pub fn run(
 }
 
 fn rebuild(ctx: &Ctx) {
-    if let Err(e) = super::build::run_all(ctx, crate::build::Shrink::Stop) {
+    // A preview: the cron's build records the edition, not this one.
+    let preview = crate::build::Recording::Preview;
+    if let Err(e) = super::build::run_all(ctx, crate::build::Shrink::Stop, preview) {
         eprintln!(
             "error: {}; still serving the last build",
             super::error_chain(&e)

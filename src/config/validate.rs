@@ -639,9 +639,7 @@ pub(super) fn newsletter(
         )
     });
     unsubscribe_link(&unsubscribe_url, v);
-    let subject = n
-        .subject
-        .unwrap_or_else(|| "{{ name }} : {{ top.title }}".to_owned());
+    let subject = n.subject.unwrap_or_else(|| "{{ top.title }}".to_owned());
     if let Err(e) = minijinja::Environment::new().template_from_str(&subject) {
         v.err(
             "newsletter",

@@ -141,10 +141,16 @@ fn describe(e: &feed_rs::parser::ParseFeedError, bytes: &[u8]) -> (Option<usize>
                 format!("not a feed (no RSS, Atom or JSON Feed root); it begins with `{start}`"),
             )
         }
-        other => (
-            xml_error_line(bytes),
-            format!("not a readable feed: {other}"),
-        ),
+        other => {
+            let at = xml_break(bytes);
+            let mut message = format!("not a readable feed: {other}");
+            if let Some(open) = at.as_ref().and_then(|b| b.unclosed.as_deref()) {
+                message.push_str(&format!(
+                    "; the document ends at this line with <{open}> still open: was it cut short?"
+                ));
+            }
+            (at.map(|b| b.line), message)
+        }
     }
 }
 
@@ -164,22 +170,56 @@ fn as_utf8(bytes: &[u8]) -> Cow<'_, [u8]> {
     }
 }
 
-/// The line of the first XML error in `bytes`, if it is XML that breaks.
-fn xml_error_line(bytes: &[u8]) -> Option<usize> {
+/// Where XML breaks in `bytes`, if it is XML that breaks.
+struct XmlBreak {
+    line: usize,
+    /// The innermost element still open where a document cut short ends.
+    unclosed: Option<String>,
+}
+
+/// Where the parser stops in `bytes`, or for a document cut short (its
+/// elements still open at its end, which the parser does not report), its
+/// last line.
+fn xml_break(bytes: &[u8]) -> Option<XmlBreak> {
+    use quick_xml::events::Event;
     let bytes = &*as_utf8(bytes);
     let mut reader = quick_xml::reader::Reader::from_reader(bytes);
     reader.config_mut().check_end_names = true;
     let mut buf = Vec::new();
+    let mut open: Vec<String> = Vec::new();
     loop {
         match reader.read_event_into(&mut buf) {
-            Ok(quick_xml::events::Event::Eof) => return None,
-            Ok(_) => buf.clear(),
+            Ok(Event::Eof) => {
+                let last = bytes.iter().rposition(|b| !b.is_ascii_whitespace());
+                return open.pop().map(|name| XmlBreak {
+                    line: line_of(bytes, last.unwrap_or(0)),
+                    unclosed: Some(name),
+                });
+            }
+            Ok(event) => {
+                match event {
+                    Event::Start(e) => open.push(e.name().into_inner().to_owned()),
+                    Event::End(_) => {
+                        open.pop();
+                    }
+                    _ => {}
+                }
+                buf.clear();
+            }
             Err(_) => {
                 let at = usize::try_from(reader.error_position()).unwrap_or(0);
-                return Some(line_of(bytes, at));
+                return Some(XmlBreak {
+                    line: line_of(bytes, at),
+                    unclosed: None,
+                });
             }
         }
     }
+}
+
+/// The line of the first XML error in `bytes` (see [`xml_break`]).
+fn xml_error_line(bytes: &[u8]) -> Option<usize> {
+    xml_break(bytes).map(|b| b.line)
 }
 
 fn record(

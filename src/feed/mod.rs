@@ -460,15 +460,14 @@ fn io_error(e: &(dyn std::error::Error + 'static)) -> std::io::Error {
 }
 
 /// Closes `html` with the calls to action, each as its text and its link,
-/// skipping one whose URL the content already holds.
+/// leaving out one that the content already links: to the same URL once
+/// normalised, never to one its URL starts or is part of, and never
+/// because the text mentions it.
 pub fn append_ctas(html: &mut String, ctas: &[Cta]) {
+    let linked = linked_urls(html);
     let missing: Vec<&Cta> = ctas
         .iter()
-        .filter(|c| {
-            let url = c.url.as_str();
-            let escaped = escape_html(url);
-            !html.contains(url) && (escaped == url || !html.contains(escaped.as_ref()))
-        })
+        .filter(|c| !linked.contains(c.url.as_str()))
         .collect();
     if missing.is_empty() {
         return;
@@ -486,6 +485,178 @@ pub fn append_ctas(html: &mut String, ctas: &[Cta]) {
                 "<p><a href=\"{url}\">{}</a></p>\n",
                 escape_html(&c.text)
             )),
+        }
+    }
+}
+
+/// The URLs that the `href` attributes of `html` hold, normalised as
+/// [`Url`] writes them (case of the scheme and host, default port, dot
+/// segments, percent-encoding); an attribute that is no absolute URL is
+/// left out (the content's links were made absolute when it was cleaned).
+fn linked_urls(html: &str) -> std::collections::BTreeSet<String> {
+    let mut urls = std::collections::BTreeSet::new();
+    let b = html.as_bytes();
+    let mut i = 0;
+    while let Some(lt) = b[i..].iter().position(|&c| c == b'<').map(|p| i + p) {
+        i = lt + 1;
+        if html[i..].starts_with("!--") {
+            i = html[i..].find("-->").map_or(b.len(), |e| i + e + 3);
+            continue;
+        }
+        if !b.get(i).is_some_and(u8::is_ascii_alphabetic) {
+            continue;
+        }
+        // The tag's name, then its attributes up to the closing `>`; a
+        // quoted value may hold a `>`.
+        while b
+            .get(i)
+            .is_some_and(|c| !c.is_ascii_whitespace() && *c != b'>')
+        {
+            i += 1;
+        }
+        loop {
+            while b
+                .get(i)
+                .is_some_and(|c| c.is_ascii_whitespace() || *c == b'/')
+            {
+                i += 1;
+            }
+            match b.get(i) {
+                None => return urls,
+                Some(b'>') => {
+                    i += 1;
+                    break;
+                }
+                Some(_) => {}
+            }
+            let name_start = i;
+            while b
+                .get(i)
+                .is_some_and(|c| !c.is_ascii_whitespace() && !matches!(c, b'=' | b'>' | b'/'))
+            {
+                i += 1;
+            }
+            let name = &html[name_start..i];
+            while b.get(i).is_some_and(u8::is_ascii_whitespace) {
+                i += 1;
+            }
+            if b.get(i) != Some(&b'=') {
+                continue;
+            }
+            i += 1;
+            while b.get(i).is_some_and(u8::is_ascii_whitespace) {
+                i += 1;
+            }
+            let value = match b.get(i) {
+                Some(&q @ (b'"' | b'\'')) => {
+                    let end = b[i + 1..]
+                        .iter()
+                        .position(|&c| c == q)
+                        .map_or(b.len(), |e| i + 1 + e);
+                    let v = &html[i + 1..end];
+                    i = (end + 1).min(b.len());
+                    v
+                }
+                _ => {
+                    let start = i;
+                    while b
+                        .get(i)
+                        .is_some_and(|c| !c.is_ascii_whitespace() && *c != b'>')
+                    {
+                        i += 1;
+                    }
+                    &html[start..i]
+                }
+            };
+            if name.eq_ignore_ascii_case("href") {
+                let href = crate::text::decode_entities(value);
+                if let Ok(url) = Url::parse(href.trim()) {
+                    urls.insert(url.to_string());
+                }
+            }
+        }
+    }
+    urls
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cta(id: &str, url: &str) -> Cta {
+        Cta {
+            id: id.to_owned(),
+            text: format!("Texte {id}"),
+            label: None,
+            url: Url::parse(url).unwrap(),
+        }
+    }
+
+    fn ids_added(body: &str) -> Vec<&'static str> {
+        let ctas = [
+            cta("news", "https://news.google.com/publications/EXAMPLE"),
+            cta("letter", "https://www.journaldugeek.com/newsletter/"),
+        ];
+        let mut html = body.to_owned();
+        append_ctas(&mut html, &ctas);
+        ["news", "letter"]
+            .into_iter()
+            .filter(|id| html[body.len()..].contains(&format!("Texte {id}")))
+            .collect()
+    }
+
+    #[test]
+    fn a_cta_is_left_out_only_when_its_url_is_linked_as_is() {
+        // A link to a page under the CTA's URL, or text holding a longer
+        // URL, leave the CTA in.
+        assert_eq!(
+            ids_added(
+                "<p><a href=\"https://www.journaldugeek.com/newsletter/2026-11-20.html\">édition</a> \
+                 https://news.google.com/publications/EXAMPLE2</p>"
+            ),
+            ["news", "letter"]
+        );
+        // The same URLs, written otherwise: linked.
+        assert_eq!(
+            ids_added(
+                "<a class=x href='HTTPS://News.Google.com:443/publications/./EXAMPLE'>g</a>\
+                 <a title=\"a > b\" href=https://www.journaldugeek.com/newsletter/>n</a>"
+            ),
+            Vec::<&str>::new()
+        );
+        // Text, a comment or another attribute naming the URL is no link.
+        assert_eq!(
+            ids_added(
+                "<p data-x=\"https://www.journaldugeek.com/newsletter/\">https://news.google.com/publications/EXAMPLE</p>\
+                 <!-- <a href=\"https://www.journaldugeek.com/newsletter/\"> -->"
+            ),
+            ["news", "letter"]
+        );
+        assert_eq!(
+            ids_added("<a href=\"https://news.google.com/publications/EXAMPLE?a=1&amp;b=2\">x</a>"),
+            ["news", "letter"]
+        );
+    }
+
+    #[test]
+    fn hrefs_are_read_whole_and_unescaped() {
+        let urls = linked_urls(
+            "<a href=\"https://ex.org/?a=1&amp;b=2\">x</a><area HREF = \"https://ex.org/b\"><a href=\"/relative\">",
+        );
+        assert_eq!(
+            urls.into_iter().collect::<Vec<_>>(),
+            ["https://ex.org/?a=1&b=2", "https://ex.org/b"]
+        );
+        // Unclosed tags and quotes end the scan, without a panic.
+        for broken in [
+            "<a href=\"https://ex.org/",
+            "<a href=",
+            "<a",
+            "<",
+            "<!--",
+            "<a b c",
+        ] {
+            let _ = linked_urls(broken);
         }
     }
 }

@@ -5,10 +5,12 @@
 //! every later one carries every article published up to its cutoff that no
 //! earlier edition carried, looking back at most `lookback_days`, and never
 //! before the first edition's window. This module decides; [`ledger`]
-//! remembers.
+//! remembers; [`render`] makes the email and its web copy, with
+//! [`typography`] setting French text as French is set.
 
 pub mod ledger;
 pub mod render;
+pub mod typography;
 
 use crate::config::Config;
 use crate::content::{Article, ArticleSink};

@@ -3,7 +3,13 @@
 //!
 //! Pure: templates come in loaded, the date and the articles come in
 //! decided; the same edition always gives the same bytes (Date is the
-//! edition's cutoff, the Message-ID and MIME boundary derive from it).
+//! edition's cutoff, the Message-ID and MIME boundary derive from it). A
+//! test send is the one new message each time: its time and the random
+//! part of its Message-ID come in from the caller ([`Sent`]).
+//!
+//! An email stays under [`HTML_LIMIT`] on any day, however many articles
+//! it carries: it shows less and less of them ([`Cut`]) until it fits; the
+//! web copy shows everything.
 
 use super::Layout;
 use crate::config::Config;
@@ -42,8 +48,15 @@ pub struct Rendered {
     pub subject: String,
     pub html: String,
     pub text: String,
-    /// The edition had to be cut to titles only to stay under [`HTML_LIMIT`].
-    pub trimmed: bool,
+    /// The edition's preheader, plain text.
+    pub preheader: String,
+    /// How much the email had to be cut to stay under [`HTML_LIMIT`].
+    pub cut: Cut,
+    /// Still over [`HTML_LIMIT`] at the last cut: texts that no cut
+    /// shortens (the site's own template, its calls to action, URLs) are
+    /// too long.
+    pub over_limit: bool,
+    shown: Shown,
     /// The unsubscribe link in the body, which the List-Unsubscribe header
     /// repeats.
     pub unsubscribe: String,
@@ -68,7 +81,7 @@ struct ImageCtx {
     height: u32,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 struct Link {
     title: String,
     url: String,
@@ -153,7 +166,63 @@ fn newsletter_page(config: &Config) -> String {
         })
 }
 
-/// Renders the edition of `date` for `to`.
+/// How much of an edition an email shows. Each cut shows less than the
+/// one before; the first whose HTML is under [`HTML_LIMIT`] is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cut {
+    /// Every section in full.
+    None,
+    /// The sections' articles listed by title, before the "also published"
+    /// ones.
+    Titles,
+    /// Titles only, and in the HTML the texts an article may make as long
+    /// as it likes (the top story's title, standfirst, authors and
+    /// category, each listed title) shortened, and the top image left out.
+    Short,
+}
+
+/// Titles listed under "also published" in an email at most: each costs
+/// some 350 bytes of HTML. The others are counted, with a link to the web
+/// copy, which lists them all.
+pub const ALSO_SHOWN: usize = 30;
+
+/// The cuts tried in turn, with the titles listed at most. At the last
+/// one, what comes before the footer no longer grows with the number of
+/// articles nor with the length of their texts (only a site's template,
+/// its calls to action and its URLs can still push the footer, and its
+/// unsubscribe link, past where Gmail clips).
+const STEPS: [(Cut, usize); 5] = [
+    (Cut::None, ALSO_SHOWN),
+    (Cut::Titles, ALSO_SHOWN),
+    (Cut::Titles, 10),
+    (Cut::Short, 10),
+    (Cut::Short, 0),
+];
+
+/// What [`Cut::Short`] leaves of each text, in characters.
+const SHORT_TITLE: usize = 150;
+const SHORT_SUMMARY: usize = 300;
+const SHORT_NAMES: usize = 80;
+
+/// Next headlines the default preheader names.
+const PREHEADER_HEADLINES: usize = 3;
+
+/// What an email shows of its edition, whatever the cut that got there.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Shown {
+    /// Texts shortened.
+    short: bool,
+    /// Sections in full.
+    sections: bool,
+    /// Titles listed.
+    titles: usize,
+}
+
+/// The most characters of a preheader: an inbox shows about half as many.
+const PREHEADER_CHARS: usize = 300;
+
+/// Renders the edition of `date` for `to`: the web copy whole, an email
+/// cut as little as it takes to stay under [`HTML_LIMIT`].
 pub fn render(
     config: &Config,
     templates: &Templates,
@@ -161,13 +230,128 @@ pub fn render(
     layout: &Layout,
     to: &Recipient,
 ) -> Result<Rendered, Error> {
-    let first = render_once(config, templates, date, layout, to, false)?;
-    if first.html.len() <= HTML_LIMIT {
-        return Ok(first);
+    if *to == Recipient::Web {
+        return render_once(config, templates, date, layout, to, Cut::None, usize::MAX);
     }
-    let mut cut = render_once(config, templates, date, layout, to, true)?;
-    cut.trimmed = true;
-    Ok(cut)
+    let sectioned: usize = layout.sections.iter().map(|(_, v)| v.len()).sum();
+    let mut last: Option<Rendered> = None;
+    for (cut, also_shown) in STEPS {
+        // A cut that would show what the last one showed is not tried
+        // again (rendering a heavy edition takes time).
+        let titles = layout.also.len() + if cut == Cut::None { 0 } else { sectioned };
+        let shown = Shown {
+            short: cut == Cut::Short,
+            sections: sectioned > 0 && cut == Cut::None,
+            titles: also_shown.min(titles),
+        };
+        if last.as_ref().is_some_and(|r| r.shown == shown) {
+            continue;
+        }
+        let mut r = render_once(config, templates, date, layout, to, cut, also_shown)?;
+        r.shown = shown;
+        if r.html.len() <= HTML_LIMIT {
+            return Ok(r);
+        }
+        last = Some(r);
+    }
+    let mut r = last.expect("there are cuts to try");
+    r.over_limit = true;
+    Ok(r)
+}
+
+/// The default preheader: the headlines after the top story ("Aussi : X,
+/// Y et Z"), or with none, the top story's standfirst. Plain text.
+fn preheader(labels: &Labels, layout: &Layout) -> String {
+    let next: Vec<&str> = layout
+        .articles()
+        .skip(1)
+        .take(PREHEADER_HEADLINES)
+        .map(|a| a.title.as_str())
+        .collect();
+    let Some((last, first)) = next.split_last() else {
+        let summary = layout.top.summary.as_deref().unwrap_or_default();
+        return shorten(summary, PREHEADER_CHARS);
+    };
+    let list = if first.is_empty() {
+        (*last).to_owned()
+    } else {
+        format!("{} {} {last}", first.join(", "), labels.get("and"))
+    };
+    shorten(
+        &format!("{} {list}", labels.get("preheader_also")),
+        PREHEADER_CHARS,
+    )
+}
+
+/// The words of `labels.toml` in the site's language; a word a site's own
+/// labels.toml lacks (written before the word existed) is the built-in one.
+struct Labels {
+    words: BTreeMap<String, String>,
+    builtin: BTreeMap<String, String>,
+}
+
+impl Labels {
+    fn new(templates: &Templates, language: &str) -> Result<Labels, Error> {
+        Ok(Labels {
+            words: templates.labels(language)?,
+            builtin: Templates::builtin().labels(language)?,
+        })
+    }
+
+    fn get(&self, key: &str) -> &str {
+        self.words
+            .get(key)
+            .or_else(|| self.builtin.get(key))
+            .map_or("", String::as_str)
+    }
+
+    /// Every word, the built-in ones under the site's.
+    fn all(&self) -> BTreeMap<String, String> {
+        let mut all = self.builtin.clone();
+        all.extend(self.words.clone());
+        all
+    }
+}
+
+/// `n` written as the site's language writes a count: `1 458` in French
+/// (a no-break space between groups), `1,458` otherwise.
+fn count_text(n: usize, french: bool) -> String {
+    let digits = n.to_string();
+    let sep = if french { '\u{a0}' } else { ',' };
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(sep);
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Every text of an email's context as the reader sees it: French
+/// typography for a French site, and with [`Cut::Short`], shortened.
+struct Texts {
+    french: bool,
+    short: bool,
+}
+
+impl Texts {
+    fn text(&self, s: &str) -> String {
+        if self.french {
+            super::typography::french(s).into_owned()
+        } else {
+            s.to_owned()
+        }
+    }
+
+    /// A text that [`Cut::Short`] bounds to `max` characters.
+    fn bounded(&self, s: &str, max: usize) -> String {
+        if self.short {
+            self.text(&shorten(s, max))
+        } else {
+            self.text(s)
+        }
+    }
 }
 
 fn render_once(
@@ -176,24 +360,18 @@ fn render_once(
     date: NaiveDate,
     layout: &Layout,
     to: &Recipient,
-    titles_only: bool,
+    cut: Cut,
+    also_shown: usize,
 ) -> Result<Rendered, Error> {
     let n = &config.newsletter;
-    let labels = templates.labels(&config.site.language)?;
+    let labels = Labels::new(templates, &config.site.language)?;
     let date_long = crate::templates::long_date(&config.site.language, date);
     let top = article_ctx(config, &layout.top, date);
-    let (sections, mut also): (Vec<(String, Vec<ArticleCtx>)>, Vec<Link>) = if titles_only {
-        let also = layout
-            .sections
-            .iter()
-            .flat_map(|(_, v)| v.iter())
-            .map(|a| Link {
-                title: a.title.clone(),
-                url: utm_url(config, a, date),
-            })
-            .collect();
-        (Vec::new(), also)
-    } else {
+    let titled = |a: &std::sync::Arc<Article>| Link {
+        title: a.title.clone(),
+        url: utm_url(config, a, date),
+    };
+    let (sections, mut also): (Vec<(String, Vec<ArticleCtx>)>, Vec<Link>) = if cut == Cut::None {
         let sections = layout
             .sections
             .iter()
@@ -205,25 +383,19 @@ fn render_once(
             })
             .collect();
         (sections, Vec::new())
+    } else {
+        let also = layout
+            .sections
+            .iter()
+            .flat_map(|(_, v)| v.iter())
+            .map(titled)
+            .collect();
+        (Vec::new(), also)
     };
-    also.extend(layout.also.iter().map(|a| Link {
-        title: a.title.clone(),
-        url: utm_url(config, a, date),
-    }));
-    let sections: Vec<BTreeMap<&str, minijinja::Value>> = sections
-        .into_iter()
-        .map(|(name, articles)| {
-            BTreeMap::from([
-                ("name", minijinja::Value::from(name)),
-                (
-                    "articles",
-                    minijinja::Value::from(minijinja::value::Serde(&articles)),
-                ),
-            ])
-        })
-        .collect();
+    also.extend(layout.also.iter().map(titled));
+    let hidden = also.len().saturating_sub(also_shown);
+    also.truncate(also_shown);
     let view_in_browser = config.layout.url(&config.layout.web_copy(date)).to_string();
-    let ctas = crate::templates::cta_values(&config.ctas);
     let count = layout.count();
     let subject_env = minijinja::Environment::new();
     let subject_top = ArticleCtx {
@@ -243,34 +415,54 @@ fn render_once(
     if let Recipient::Test(_) = to {
         subject = format!("[TEST] {subject}");
     }
+    let preheader = crate::text::plain(&preheader(&labels, layout)).into_owned();
     let unsubscribe = unsubscribe_url(config, templates, to)?;
-    let ctx = minijinja::context! {
-        site => minijinja::context! {
-            title => config.site.title.clone(), url => config.site.url.to_string(),
-            language => config.site.language.clone(), logo => config.site.logo.as_ref().map(|u| u.to_string()),
-        },
-        newsletter => minijinja::context! { name => n.name.clone(), postal_address => n.postal_address.clone() },
-        edition => minijinja::context! { date => date.to_string(), date_long => date_long, count => count },
-        subject => subject.clone(),
-        preheader => top.summary.clone(),
-        labels => labels,
-        top => minijinja::Value::from(minijinja::value::Serde(&top)),
-        sections => sections,
-        also => minijinja::Value::from(minijinja::value::Serde(&also)),
-        ctas => ctas,
-        links => minijinja::context! {
-            view_in_browser => view_in_browser,
-            unsubscribe => unsubscribe.clone(),
-        },
+    let french = super::typography::applies(&config.site.language);
+    let more = (hidden > 0).then(|| {
+        let label = labels.get(if hidden == 1 { "more_one" } else { "more_many" });
+        More {
+            count: hidden,
+            text: label.replace("{n}", &count_text(hidden, french)),
+            url: view_in_browser.clone(),
+        }
+    });
+    let parts = Parts {
+        config,
+        labels: &labels,
+        date,
+        date_long: &date_long,
+        count,
+        subject: &subject,
+        preheader: &preheader,
+        top: &top,
+        sections: &sections,
+        also: &also,
+        more: more.as_ref(),
+        view_in_browser: &view_in_browser,
+        unsubscribe: &unsubscribe,
+        web_copy: *to == Recipient::Web,
     };
     let env = templates.environment()?;
-    let render = |name: &str| {
+    let render = |name: &str, ctx: &minijinja::Value| {
         env.get_template(name)
-            .and_then(|t| t.render(&ctx))
+            .and_then(|t| t.render(ctx))
             .map_err(|e| templates.invalid(name, &e))
     };
-    let raw_html = render("newsletter.html.j2")?;
-    let text = render("newsletter.txt.j2")?;
+    let whole = parts.context(&Texts {
+        french,
+        short: false,
+    });
+    let text = render("newsletter.txt.j2", &whole)?;
+    // The text part is not what Gmail clips: it keeps every text whole.
+    let html_ctx = if cut == Cut::Short {
+        parts.context(&Texts {
+            french,
+            short: true,
+        })
+    } else {
+        whole
+    };
+    let raw_html = render("newsletter.html.j2", &html_ctx)?;
     let inliner = css_inline::CSSInliner::options()
         .keep_at_rules(true)
         .load_remote_stylesheets(false)
@@ -285,11 +477,176 @@ fn render_once(
     })?;
     Ok(Rendered {
         subject,
-        html,
+        preheader,
+        html: charset_first(html),
         text: normalize_text(&text),
-        trimmed: false,
+        cut,
+        over_limit: false,
+        shown: Shown::default(),
         unsubscribe,
     })
+}
+
+/// The link to the titles an email leaves out.
+#[derive(Serialize)]
+struct More {
+    count: usize,
+    text: String,
+    url: String,
+}
+
+/// What the context of both templates is made of, before the texts are
+/// set as the reader sees them.
+struct Parts<'p> {
+    config: &'p Config,
+    labels: &'p Labels,
+    date: NaiveDate,
+    date_long: &'p str,
+    count: usize,
+    subject: &'p str,
+    preheader: &'p str,
+    top: &'p ArticleCtx,
+    sections: &'p [(String, Vec<ArticleCtx>)],
+    also: &'p [Link],
+    more: Option<&'p More>,
+    view_in_browser: &'p str,
+    unsubscribe: &'p str,
+    web_copy: bool,
+}
+
+impl Parts<'_> {
+    fn context(&self, t: &Texts) -> minijinja::Value {
+        use minijinja::value::{Serde, Value};
+        let config = self.config;
+        let n = &config.newsletter;
+        let article = |a: &ArticleCtx| ArticleCtx {
+            title: t.text(&a.title),
+            summary: t.text(&a.summary),
+            category: t.text(&a.category),
+            authors: t.text(&a.authors),
+            image: a.image.as_ref().map(|i| ImageCtx {
+                alt: t.text(&i.alt),
+                ..i.clone()
+            }),
+            ..a.clone()
+        };
+        let mut top = article(self.top);
+        if t.short {
+            let a = self.top;
+            top.title = t.bounded(&a.title, SHORT_TITLE);
+            top.summary = t.bounded(&a.summary, SHORT_SUMMARY);
+            top.category = t.bounded(&a.category, SHORT_NAMES);
+            top.authors = t.bounded(&a.authors, SHORT_NAMES);
+            top.image = None;
+        }
+        let sections: Vec<BTreeMap<&str, Value>> = self
+            .sections
+            .iter()
+            .map(|(name, articles)| {
+                let articles: Vec<ArticleCtx> = articles.iter().map(article).collect();
+                BTreeMap::from([
+                    ("name", Value::from(t.text(name))),
+                    ("articles", Value::from(Serde(&articles))),
+                ])
+            })
+            .collect();
+        let also: Vec<Link> = self
+            .also
+            .iter()
+            .map(|l| Link {
+                title: t.bounded(&l.title, SHORT_TITLE),
+                url: l.url.clone(),
+            })
+            .collect();
+        let labels: BTreeMap<String, String> = self
+            .labels
+            .all()
+            .into_iter()
+            .map(|(k, v)| {
+                let v = t.text(&v);
+                (k, v)
+            })
+            .collect();
+        let ctas: Vec<BTreeMap<&str, String>> = crate::templates::cta_values(&config.ctas)
+            .into_iter()
+            .map(|mut c| {
+                for key in ["text", "label"] {
+                    if let Some(v) = c.get_mut(key) {
+                        *v = t.text(v);
+                    }
+                }
+                c
+            })
+            .collect();
+        minijinja::context! {
+            site => minijinja::context! {
+                title => t.text(&config.site.title), url => config.site.url.to_string(),
+                language => config.site.language.clone(), logo => config.site.logo.as_ref().map(|u| u.to_string()),
+            },
+            newsletter => minijinja::context! { name => t.text(&n.name), postal_address => t.text(&n.postal_address) },
+            edition => minijinja::context! {
+                date => self.date.to_string(), date_long => t.text(self.date_long), count => self.count,
+            },
+            subject => self.subject,
+            preheader => t.text(self.preheader),
+            labels => labels,
+            top => Value::from(Serde(&top)),
+            sections => sections,
+            also => Value::from(Serde(&also)),
+            more => self.more.map(Serde),
+            web_copy => self.web_copy,
+            ctas => ctas,
+            links => minijinja::context! {
+                view_in_browser => self.view_in_browser,
+                unsubscribe => self.unsubscribe,
+            },
+        }
+    }
+}
+
+/// `html` with its `<meta charset>` first in its `<head>`: css-inline puts
+/// the `@media` rules it keeps at the head's start, which pushed the
+/// charset past the first 1024 bytes, where a browser stops looking for it.
+/// A template without one gets one.
+fn charset_first(html: String) -> String {
+    let lower = html.to_ascii_lowercase();
+    let tag_end = |start: usize| Some(start + lower[start..].find('>')? + 1);
+    let head = lower
+        .match_indices("<head")
+        .map(|(i, _)| i)
+        .find(|&i| {
+            matches!(
+                lower.as_bytes().get(i + 5),
+                Some(b'>' | b' ' | b'\t' | b'\n')
+            )
+        })
+        .and_then(tag_end);
+    let Some(head) = head else {
+        return html;
+    };
+    let meta = lower
+        .find("<meta charset")
+        .and_then(|i| Some((i, tag_end(i)?)));
+    let (tag, rest) = match meta {
+        Some((start, _)) if start <= head => return html,
+        Some((start, end)) => {
+            // Its line goes with it.
+            let after = if html[end..].starts_with('\n') {
+                end + 1
+            } else {
+                end
+            };
+            (
+                html[start..end].to_owned(),
+                [&html[head..start], &html[after..]].concat(),
+            )
+        }
+        None => (
+            "<meta charset=\"utf-8\">".to_owned(),
+            html[head..].to_owned(),
+        ),
+    };
+    [&html[..head], &tag, &rest].concat()
 }
 
 /// `s` cut to at most `max` characters, at a word boundary when there is
@@ -322,19 +679,49 @@ fn normalize_text(text: &str) -> String {
     out
 }
 
+/// When a message is dated, and what makes its Message-ID its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stamp {
+    /// The stored edition: dated at its cutoff, its Message-ID made of
+    /// the date, so that the same edition is always the same bytes.
+    Cutoff(DateTime<Utc>),
+    /// A test send: dated when it is sent, with a Message-ID of its own,
+    /// so that a mail client never takes a second test for the first.
+    Sent(Sent),
+}
+
+/// A test send's own time and random number, read by the caller (the
+/// library reads no clock and draws no number).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sent {
+    /// When the message is sent: its Date.
+    pub at: DateTime<Utc>,
+    /// Random: makes its Message-ID one of its own.
+    pub nonce: u64,
+}
+
+impl Stamp {
+    fn at(self) -> DateTime<Utc> {
+        match self {
+            Stamp::Cutoff(at) | Stamp::Sent(Sent { at, .. }) => at,
+        }
+    }
+}
+
 /// The edition as a MIME message (multipart/alternative: text, then HTML).
 pub fn message(
     config: &Config,
     date: NaiveDate,
-    cutoff: DateTime<Utc>,
+    stamp: Stamp,
     rendered: &Rendered,
     to: &Recipient,
 ) -> Result<Vec<u8>, Error> {
     let n = &config.newsletter;
+    let at = stamp.at();
     // lettre writes the Date header as an HTTP date, which holds these
     // years only (and panics outside them).
     const DATE_YEARS: std::ops::RangeInclusive<i32> = 1970..=9999;
-    if !DATE_YEARS.contains(&cutoff.year()) || !DATE_YEARS.contains(&date.year()) {
+    if !DATE_YEARS.contains(&at.year()) || !DATE_YEARS.contains(&date.year()) {
         return Err(Error::Invalid {
             problems: Problems(vec![Problem::new(
                 &n.output_dir.join(format!("{date}.eml")),
@@ -342,7 +729,7 @@ pub fn message(
                 "Date",
                 format!(
                     "the edition of {date} is due at {}, outside the years {} to {} that an email's Date header can hold here",
-                    cutoff.to_rfc3339(),
+                    at.to_rfc3339(),
                     DATE_YEARS.start(),
                     DATE_YEARS.end()
                 ),
@@ -354,8 +741,11 @@ pub fn message(
         Recipient::Test(addr) => addr.parse().map_err(|e| bad_address(addr, e))?,
         _ => n.from.clone(),
     };
-    let id_part = match to {
-        Recipient::Test(addr) => format!("test-{:016x}", fnv1a64(addr.as_bytes())),
+    let id_part = match (to, stamp) {
+        (Recipient::Test(_), Stamp::Sent(Sent { nonce, .. })) => format!("test-{nonce:016x}"),
+        (Recipient::Test(addr), Stamp::Cutoff(_)) => {
+            format!("test-{:016x}", fnv1a64(addr.as_bytes()))
+        }
         _ => "edition".to_owned(),
     };
     let message_id = format!(
@@ -374,7 +764,8 @@ pub fn message(
         .from(n.from.clone())
         .to(to_box)
         .subject(rendered.subject.clone())
-        .date(std::time::SystemTime::from(cutoff))
+        // Replaced below: lettre adds a Date of its own when there is none.
+        .date(std::time::SystemTime::from(at))
         .message_id(Some(message_id))
         .raw_header(header(
             "List-Id",
@@ -400,7 +791,7 @@ pub fn message(
                 .header(ContentType::TEXT_HTML)
                 .body(part_body(&rendered.html)),
         );
-    let message = builder.multipart(body).map_err(|e| Error::Invalid {
+    let mut message = builder.multipart(body).map_err(|e| Error::Invalid {
         problems: Problems(vec![Problem::new(
             &config.path,
             None,
@@ -408,6 +799,19 @@ pub fn message(
             format!("cannot build the message: {e}"),
         )]),
     })?;
+    // lettre writes every Date in UTC (+0000); the reader's client shows
+    // the site's own time better from the site's offset.
+    let local = at
+        .with_timezone(&config.site.timezone)
+        .fixed_offset()
+        .to_rfc2822();
+    message
+        .headers_mut()
+        .insert_raw(HeaderValue::dangerous_new_pre_encoded(
+            HeaderName::new_from_ascii_str("Date"),
+            local.clone(),
+            local,
+        ));
     Ok(message.formatted())
 }
 
@@ -463,5 +867,39 @@ fn bad_address(addr: &str, e: impl std::fmt::Display) -> Error {
             "",
             format!("`{addr}` is not an email address ({e})"),
         )]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_charset_goes_first_in_the_head() {
+        assert_eq!(
+            charset_first(
+                "<!DOCTYPE html><html><head><style>x</style>\n<meta charset=\"utf-8\">\n<title>t</title></head></html>".into()
+            ),
+            "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><style>x</style>\n<title>t</title></head></html>"
+        );
+        // Already first, or no head: as it is; none: one is added.
+        for html in [
+            "<html><head><meta charset=\"utf-8\"><title>t</title></head></html>",
+            "<html><header><meta charset=\"utf-8\"></header></html>",
+        ] {
+            assert_eq!(charset_first(html.into()), html);
+        }
+        assert_eq!(
+            charset_first("<html><HEAD lang=\"fr\"><title>t</title></HEAD></html>".into()),
+            "<html><HEAD lang=\"fr\"><meta charset=\"utf-8\"><title>t</title></HEAD></html>"
+        );
+    }
+
+    #[test]
+    fn counts_are_grouped_as_the_language_writes_them() {
+        assert_eq!(count_text(7, true), "7");
+        assert_eq!(count_text(458, true), "458");
+        assert_eq!(count_text(1458, true), "1\u{a0}458");
+        assert_eq!(count_text(1_234_567, false), "1,234,567");
     }
 }

@@ -363,7 +363,7 @@ fn send_time_is_a_time_of_day_in_minutes() {
     );
     let eml = site.read("out/newsletter/2026-11-26.eml");
     assert!(
-        eml.contains("\r\nDate: Thu, 26 Nov 2026 06:05:00 +0000\r\n"),
+        eml.contains("\r\nDate: Thu, 26 Nov 2026 07:05:00 +0100\r\n"),
         "{eml}"
     );
 }
@@ -385,7 +385,7 @@ fn links_list_id_and_header_values_have_their_kind() {
             "from = \"Journal du Geek\\r\\nBcc: victime@example.org <newsletter@journaldugeek.com>\"",
         ),
         (
-            "subject = \"{{ name }} du {{ date_long }} : {{ top.title }}\"",
+            "# subject: the top story's title by default (a template: name, date, date_long, top, count)",
             "subject = \"{{ name }\"",
         ),
         ("token_placeholder = \"*|UNSUB_TOKEN|*\"", "token_placeholder = \"{{ contact.TOKEN }}\""),
@@ -448,7 +448,7 @@ fn a_line_break_in_a_name_or_subject_adds_no_header_to_the_email() {
     );
     site.edit(
         "feed.toml",
-        "subject = \"{{ name }} du {{ date_long }} : {{ top.title }}\"",
+        "# subject: the top story's title by default (a template: name, date, date_long, top, count)",
         "subject = \"{{ date }}\\nX-Injected: yes\\r\\n\\r\\nbody\"",
     );
     site.edit(

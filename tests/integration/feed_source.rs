@@ -29,7 +29,7 @@ struct Expect {
 const SHAPES: [Expect; 4] = [
     Expect {
         file: "wordpress.xml",
-        subject: "Le Fil du matin : Fibre optique : Orange & SFR accélèrent la fermeture du cuivre",
+        subject: "Fibre optique : Orange & SFR accélèrent la fermeture du cuivre",
         articles: 2,
         hero: (
             "https://lefiltechno.example/wp-content/uploads/2026/11/cuivre-1024x576.jpg",
@@ -52,7 +52,7 @@ const SHAPES: [Expect; 4] = [
     },
     Expect {
         file: "ghost.atom",
-        subject: "Le Fil du matin : Les data centers boivent nos rivières",
+        subject: "Les data centers boivent nos rivières",
         articles: 2,
         hero: (
             "https://carnet.example/content/images/size/w2000/2026/11/riviere.jpg",
@@ -73,16 +73,17 @@ const SHAPES: [Expect; 4] = [
     },
     Expect {
         file: "jsonfeed.json",
-        subject: "Le Fil du matin : Raspberry Pi 6 : tout ce que l’on sait",
+        subject: "Raspberry Pi 6 : tout ce que l’on sait",
         articles: 2,
         hero: (
             "https://microhebdo.example/images/pi6.webp",
-            "Raspberry Pi 6 : tout ce que l’on sait",
+            // French typography: a no-break space before the colon.
+            "Raspberry Pi 6&nbsp;: tout ce que l’on sait",
         ),
         html: &[
             "Léo Fournier",
             // content_text, read as text.
-            "Au menu : Rust partout, et un nouvel ordonnanceur.",
+            "Au menu&nbsp;: Rust partout, et un nouvel ordonnanceur.",
         ],
         rss: &[
             "<a href=\"https://microhebdo.example/2026/11/10/raspberry-pi-5-bilan/\">Notre bilan du Pi 5</a>",
@@ -92,7 +93,7 @@ const SHAPES: [Expect; 4] = [
     },
     Expect {
         file: "netscape.rss",
-        subject: "Le Fil du matin : Réunion du club : le poste à galène de Jean",
+        subject: "Réunion du club : le poste à galène de Jean",
         articles: 2,
         hero: ("", ""),
         html: &["Rendez-vous le 12 décembre sous la halle."],
@@ -213,9 +214,8 @@ fn items_without_a_link_or_a_date_are_reported_with_their_line() {
         run.stderr
     );
     assert!(
-        run.stdout.contains(
-            "newsletter 2026-11-26: edition, 1 article, subject « Le Fil du matin : Complet »"
-        ),
+        run.stdout
+            .contains("newsletter 2026-11-26: edition, 1 article, subject « Complet »"),
         "{}",
         run.stdout
     );
@@ -242,6 +242,25 @@ fn a_document_that_is_not_a_feed_is_exit_1_with_its_line() {
             .starts_with("error: 1 problem found:\nfeeds/page.html:3: not a readable feed: "),
         "{}",
         run.stderr
+    );
+    assert!(!site.path("public").exists());
+}
+
+#[test]
+fn a_feed_cut_short_is_reported_at_the_line_where_it_ends() {
+    let site = site("broken.xml");
+    let whole = site.read("feeds/wordpress.xml");
+    // A download that stopped after the first item.
+    let end = whole.find("</item>").unwrap() + "</item>\n".len();
+    site.write("feeds/broken.xml", &whole[..end]);
+    assert_eq!(whole[..end].lines().count(), 39);
+    let run = site.run_now(&["build"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stderr,
+        "error: 1 problem found:\nfeeds/broken.xml:39: not a readable feed: unable to parse XML: Parser error: \
+         syntax error: tag not closed: `>` not found before end of input; the document ends at this line with \
+         <channel> still open: was it cut short?\n"
     );
     assert!(!site.path("public").exists());
 }
@@ -316,8 +335,12 @@ fn items_that_scrolled_out_of_the_feed_are_still_in_the_edition() {
         run.stdout
     );
     let text = site.read("out/newsletter/2026-11-26.txt");
-    assert!(text.contains("Test : le casque audio à 99 euros"), "{text}");
-    assert!(text.contains("Fibre optique : Orange & SFR"), "{text}");
+    // French typography: a no-break space before the colon.
+    assert!(
+        text.contains("Test\u{a0}: le casque audio à 99 euros"),
+        "{text}"
+    );
+    assert!(text.contains("Fibre optique\u{a0}: Orange & SFR"), "{text}");
     assert_eq!(site.read("out/newsletter/seen.jsonl").lines().count(), 3);
     // The re-published feeds keep it too.
     assert!(site.read("public/feed.xml").contains("casque audio"));
@@ -624,7 +647,7 @@ fn an_item_withdrawn_before_its_date_is_never_published() {
     let run = site.ok(&["build"]);
     assert!(
         run.stdout.contains(
-            "newsletter 2026-11-26: edition, 1 article, subject « Le Fil du matin : Test : le casque audio à 99 euros qui fait mieux que les grands »"
+            "newsletter 2026-11-26: edition, 1 article, subject « Test : le casque audio à 99 euros qui fait mieux que les grands »"
         ),
         "{}",
         run.stdout

@@ -213,8 +213,18 @@ fn an_edition_over_80_kb_is_cut_to_titles_with_a_warning() {
     );
     let html = site.read("out/newsletter/2026-11-26.html");
     assert!(html.len() < 80 * 1024, "{} bytes", html.len());
-    assert!(
-        html.contains("Article 0 : un titre"),
-        "every article is still listed"
-    );
+    // The first 30 titles in the edition's order (the newest of Tech,
+    // the first section), then a link to the web copy, which has every
+    // article in full.
+    assert!(html.contains(">Article 117&nbsp;: un titre"));
+    assert!(html.contains(">Article 30&nbsp;: un titre"));
+    assert!(!html.contains(">Article 27&nbsp;: un titre"));
+    assert!(!html.contains(">Article 118&nbsp;: un titre"));
+    assert!(html.contains(
+        "<a href=\"https://www.journaldugeek.com/newsletter/2026-11-26.html\" target=\"_blank\" \
+         style=\"color: #6d28d9;\">… et 89 autres articles</a>"
+    ));
+    let web = site.read("public/newsletter/2026-11-26.html");
+    assert!(web.contains(">Article 0&nbsp;: un titre"));
+    assert_eq!(web.matches("<h3 class=\"h3\"").count(), 119);
 }

@@ -168,7 +168,7 @@ fn the_archive_and_the_feed_of_editions_follow_the_ledger() {
         let first = &feed.entries[0];
         assert_eq!(
             first.title.as_ref().unwrap().content,
-            "La Matinale du vendredi 27 novembre 2026 : Ariane 6 place trois satellites en orbite",
+            "Ariane 6 place trois satellites en orbite",
             "{file}"
         );
         assert_eq!(

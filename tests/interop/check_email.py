@@ -6,8 +6,10 @@ Usage: check_email.py EDITION.eml
 An independent reading of what matinale wrote: headers mailbox providers
 require (RFC 2369 / RFC 8058 list headers, Message-ID, Date), a
 multipart/alternative with the text part first, UTF-8 parts, HTML under
-80 KB with alt/width/height on every image and `lang` on the document, text
-lines of at most 78 columns except lines holding a URL. Prints every
+80 KB with alt/width/height on every image, `lang` on the document and its
+`<meta charset>` within its first 1024 bytes, text lines of at most 78
+columns except lines holding a URL and none starting with `? ! : ; »`
+(French punctuation whose space did not bind it). Prints every
 failed check and a last line "N passed, M failed"; exits 1 on any failure.
 """
 import sys
@@ -57,6 +59,10 @@ def main(path):
     html = m.get_body(("html",)).get_content()
     long_lines = [l for l in text.splitlines() if len(l) > 78 and "://" not in l]
     check("text lines <= 78 columns", not long_lines, long_lines[:3])
+    stray = [l for l in text.splitlines() if l[:1] in ("?", "!", ":", ";", "»")]
+    check("no text line starts with ? ! : ; »", not stray, stray[:3])
+    charset = html.find("<meta charset")
+    check("<meta charset> in the first 1024 bytes", 0 <= charset < 1024, charset)
     check("html under 80 KB", len(html.encode("utf-8")) < 80 * 1024, len(html.encode("utf-8")))
     p = Images()
     p.feed(html)
