@@ -43,6 +43,7 @@ pub struct RawContent {
     pub path: Option<String>,
     pub on_invalid: Option<String>,
     pub timeout_s: Option<u64>,
+    pub permalink: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
