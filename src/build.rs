@@ -442,11 +442,23 @@ pub fn newsletter(
         now,
         date,
         input.as_ref(),
-        ContentReport::ByEdition,
+        (ContentReport::ByEdition, Record::Edition),
         &mut staging,
     )?;
     report.written = staging.commit()?;
     Ok(report)
+}
+
+/// Whether a build records the edition it makes in the newsletter's
+/// ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Record {
+    /// `build`: the edition is made and recorded, so the next one carries
+    /// what this one did not.
+    Edition,
+    /// A preview (`serve`): the edition is made and the pages link it as
+    /// `build` would, but the ledger is left as it was.
+    Nothing,
 }
 
 /// `matinale build`: the feeds, the edition due, and the pages (which link
@@ -455,6 +467,7 @@ pub fn all(
     config: &Config,
     now: DateTime<Utc>,
     shrink: Shrink,
+    record: Record,
     waiting: impl FnOnce(&Path),
 ) -> Result<(FeedsReport, NewsletterReport), Error> {
     let _lock = RunLock::acquire(&config.layout.lock(), waiting)?;
@@ -470,7 +483,7 @@ pub fn all(
         now,
         None,
         input.as_ref(),
-        ContentReport::ByFeeds,
+        (ContentReport::ByFeeds, record),
         &mut staging,
     )?;
     let edition_files = staging.len() - feed_files;
@@ -561,14 +574,15 @@ fn plan_edition(
 }
 
 /// Stages the edition's files and, for a new edition, the ledger that
-/// records it; returns the ledger as it will be after the commit.
+/// records it; returns the ledger as the pages show it: as it will be
+/// after the commit, or with `Record::Nothing` as it would be.
 fn stage_edition(
     config: &Config,
     templates: &Templates,
     now: DateTime<Utc>,
     date: Option<chrono::NaiveDate>,
     input: Option<&Input>,
-    content_report: ContentReport,
+    (content_report, record): (ContentReport, Record),
     staging: &mut Staging,
 ) -> Result<(NewsletterReport, Ledger), Error> {
     use crate::newsletter::{ledger, render};
@@ -641,14 +655,16 @@ fn stage_edition(
                 })
                 .collect(),
         });
-        staging.write(&ledger_path, |w| w.write_all(ledger.to_json().as_bytes()))?;
+        if record == Record::Edition {
+            staging.write(&ledger_path, |w| w.write_all(ledger.to_json().as_bytes()))?;
+        }
     }
     let report = NewsletterReport {
         date,
         outcome: Outcome::Made {
             articles: layout.count(),
             subject: master.subject,
-            preview,
+            preview: preview || (record == Record::Nothing && !past),
             past,
             trimmed: master.trimmed,
         },

@@ -1,13 +1,14 @@
 //! `matinale build` and `matinale feeds`.
 
 use super::{warn_all, Ctx};
-use crate::build::Shrink;
+use crate::build::{Record, Shrink};
 use crate::layout::{Format, Page};
 use crate::output::human_size;
 
-/// `matinale build`: feeds, then the edition due.
-pub fn run_all(ctx: &Ctx, shrink: Shrink) -> anyhow::Result<()> {
-    let (feeds, edition) = crate::build::all(&ctx.config, ctx.now, shrink, super::waiting)?;
+/// `matinale build` (and `serve`'s builds, which record nothing): feeds,
+/// then the edition due.
+pub fn run_all(ctx: &Ctx, shrink: Shrink, record: Record) -> anyhow::Result<()> {
+    let (feeds, edition) = crate::build::all(&ctx.config, ctx.now, shrink, record, super::waiting)?;
     print(ctx, &feeds);
     super::newsletter::print(ctx, &edition);
     Ok(())

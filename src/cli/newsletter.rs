@@ -23,8 +23,11 @@ pub fn print(ctx: &Ctx, report: &NewsletterReport) {
             past,
             trimmed,
         } => {
-            let kind = if *preview {
+            let future = crate::newsletter::cutoff(&ctx.config, report.date) > ctx.now;
+            let kind = if *preview && future {
                 "preview (its cutoff is still to come; nothing recorded)"
+            } else if *preview {
+                "preview (nothing recorded: `matinale build` makes the edition)"
             } else if *past {
                 "past edition, rebuilt from the ledger"
             } else {
