@@ -60,16 +60,13 @@ struct PreviewState {
 }
 
 impl Preview {
-    /// `production` ends with `/`. The first version is the clock's
-    /// milliseconds, so that a page left open while serve restarts
-    /// reloads too.
-    pub fn new(production: &str) -> Preview {
-        let start = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX / 2));
+    /// `production` ends with `/`. `first` is the first version: the
+    /// caller gives the clock's milliseconds, so that a page left open
+    /// while serve restarts reloads too.
+    pub fn new(production: &str, first: u64) -> Preview {
         Preview(Arc::new(Mutex::new(PreviewState {
             production: production.to_owned(),
-            version: start,
+            version: first,
         })))
     }
 

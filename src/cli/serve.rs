@@ -31,7 +31,8 @@ pub fn run(
     };
     let out = ctx.config.feeds.output_dir.clone();
     let production = ctx.config.layout.url("").to_string();
-    let preview = Preview::new(&production);
+    let started = crate::clock::system_now().timestamp_millis();
+    let preview = Preview::new(&production, u64::try_from(started).unwrap_or(0));
     // Bound first: a busy port is said before a long build.
     let server = Server::bind(port, &out, &ctx.config.site.subscribe_path, preview.clone())?;
     let stop = on_stop()?;

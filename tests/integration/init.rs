@@ -1,6 +1,6 @@
 //! `matinale init`: a starter site that builds at once, never overwriting.
 
-use crate::harness::{Site, SAMPLE_NOW};
+use crate::harness::Site;
 
 fn empty() -> Site {
     Site {
