@@ -24,7 +24,8 @@ seed() {
     cp "$f" "corpus/$target/seed-$n-$(basename "$f")"
   done
 }
-seed markdown ../content/*.md ../tests/fixtures/invalid-markdown/content/*.md
+seed markdown ../content/*.md ../tests/fixtures/invalid-markdown/content/*.md \
+  ../tests/fixtures/hugo/content/posts/*.md ../tests/fixtures/jekyll/_posts/*.md
 seed jsonl ../tests/fixtures/hostile/articles.jsonl ../tests/fixtures/invalid-jsonl/*.jsonl
 seed foreign_feed ../tests/fixtures/feed-source/feeds/*
 seed feed_toml ../feed.toml ../tests/fixtures/*/feed.toml

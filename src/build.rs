@@ -561,6 +561,18 @@ pub fn newsletter(
     Ok(report)
 }
 
+/// Whether a build records the edition it makes in the newsletter's
+/// ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Record {
+    /// `build`: the edition is made and recorded, so the next one carries
+    /// what this one did not.
+    Edition,
+    /// A preview (`serve`): the edition is made and the pages link it as
+    /// `build` would, but the ledger is left as it was.
+    Nothing,
+}
+
 /// `matinale build`: the feeds, the edition due, and the pages (which link
 /// that edition), committed together. With [`Recording::Preview`] the
 /// edition is made but not recorded (`serve`).
@@ -684,7 +696,8 @@ struct EditionRequest {
 }
 
 /// Stages the edition's files and, for a new edition, the ledger that
-/// records it; returns the ledger as it will be after the commit.
+/// records it; returns the ledger as the pages show it: as it will be
+/// after the commit, or with `Record::Nothing` as it would be.
 fn stage_edition(
     config: &Config,
     templates: &Templates,
@@ -759,7 +772,9 @@ fn stage_edition(
     } else {
         None
     };
-    if !past && preview.is_none() {
+    // A preview while serving still lists the edition in the pages it
+    // links (the ledger in memory), but writes no ledger.
+    if !past && preview != Some(Preview::CutoffToCome) {
         ledger.editions.push(ledger::Entry {
             date,
             cutoff,
@@ -774,7 +789,9 @@ fn stage_edition(
                 })
                 .collect(),
         });
-        staging.write(&ledger_path, |w| w.write_all(ledger.to_json().as_bytes()))?;
+        if preview.is_none() {
+            staging.write(&ledger_path, |w| w.write_all(ledger.to_json().as_bytes()))?;
+        }
     }
     let report = NewsletterReport {
         date,

@@ -87,6 +87,14 @@ impl fmt::Display for Problems {
 /// (see [`Error::exit_code`]).
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// There is no configuration file where one was looked for.
+    #[error("{} does not exist\n  hint: run `matinale init` to start a site here (a commented feed.toml and an example article), or point --config at your site's feed.toml", path.display())]
+    NoConfig { path: PathBuf },
+
+    /// `init` would overwrite a file.
+    #[error("{} already exists: init never overwrites a file, and wrote nothing\n  hint: this folder already holds a site; edit its feed.toml, or run init in an empty folder", path.display())]
+    Exists { path: PathBuf },
+
     /// The configuration file could not be read.
     #[error("cannot read {}: {source}", path.display())]
     ReadConfig { path: PathBuf, source: io::Error },

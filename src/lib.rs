@@ -10,7 +10,8 @@
 //! [`templates`]. The doors to the outside are the loaders in
 //! [`content`], [`fetch`] (a remote source), [`output`] (atomic writes, run
 //! lock), [`mail`] (SMTP), [`websub`] (the hub), [`serve`] (the preview
-//! server) and [`clock`]. [`build`] ties them into the commands.
+//! server) and [`clock`]. [`build`] ties them into the commands, and
+//! [`init`] writes a new site's starter files.
 //!
 //! Beneath them all, depending on no other module of the crate: [`error`]
 //! (the error type and the problem report), [`text`] (plain text, escaping,
@@ -24,6 +25,7 @@ pub mod content;
 pub mod error;
 pub mod feed;
 pub mod fetch;
+pub mod init;
 pub mod layout;
 pub mod mail;
 pub mod newsletter;

@@ -2,6 +2,13 @@
 //! the pages and point a feed reader at the feeds before publishing, and
 //! the fingerprint of the sources that tells when to rebuild.
 //!
+//! A faithful preview: the HTML it serves links this server wherever the
+//! file links one of the site's outputs by its production URL (the feeds,
+//! the subscribe page, the archive; articles stay on the live site), and
+//! carries a small script that reloads the page when a rebuild changes
+//! [`Preview`]'s version. Both are made for each answer: the files on disk
+//! keep their production URLs and no script.
+//!
 //! A preview server, not a production one: loopback only, no directory
 //! listings, nothing outside the folder (`..`, encoded or not, and hidden
 //! files are refused; symlinks may not lead out), and the answers a reader
@@ -18,8 +25,11 @@ use std::fs::{self, File};
 use std::io;
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
+
+/// Where an open page asks for the build's version.
+pub const VERSION_PATH: &str = "/_matinale/version";
 
 /// A bound server.
 pub struct Server {
@@ -33,11 +43,50 @@ struct Site {
     root: PathBuf,
     /// Where `/` sends a browser when the folder has no index.html.
     home: String,
+    addr: SocketAddr,
+    preview: Preview,
+}
+
+/// What the served pages are a preview of, shared with the loop that
+/// rebuilds: the production URL of the output folder (`[feeds]
+/// base_url`), and the version of the build.
+#[derive(Debug, Clone)]
+pub struct Preview(Arc<Mutex<PreviewState>>);
+
+#[derive(Debug)]
+struct PreviewState {
+    production: String,
+    version: u64,
+}
+
+impl Preview {
+    /// `production` ends with `/`. `first` is the first version: the
+    /// caller gives the clock's milliseconds, so that a page left open
+    /// while serve restarts reloads too.
+    pub fn new(production: &str, first: u64) -> Preview {
+        Preview(Arc::new(Mutex::new(PreviewState {
+            production: production.to_owned(),
+            version: first,
+        })))
+    }
+
+    /// A build succeeded: open pages reload.
+    pub fn rebuilt(&self, production: &str) {
+        let mut state = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        state.production = production.to_owned();
+        state.version = state.version.wrapping_add(1);
+    }
+
+    /// The production URL and the version, read together.
+    fn get(&self) -> (String, String) {
+        let state = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        (state.production.clone(), format!("{:x}", state.version))
+    }
 }
 
 impl Server {
     /// Binds 127.0.0.1:`port` (0: any free port) to serve `root`.
-    pub fn bind(port: u16, root: &Path, home: &str) -> Result<Server, Error> {
+    pub fn bind(port: u16, root: &Path, home: &str, preview: Preview) -> Result<Server, Error> {
         let failed = |e: io::Error| Error::Listen {
             addr: format!("127.0.0.1:{port}"),
             message: e.to_string(),
@@ -51,6 +100,8 @@ impl Server {
             site: Site {
                 root: root.to_path_buf(),
                 home: format!("/{}", home.trim_start_matches('/')),
+                addr,
+                preview,
             },
         })
     }
@@ -75,13 +126,43 @@ impl Site {
                     if_none_match: request.header("If-None-Match").map(str::to_owned),
                     if_modified_since: request.header("If-Modified-Since").map(str::to_owned),
                 };
-                self.respond(&request.target, &conditions)
+                if request.target.split('?').next() == Some(VERSION_PATH) {
+                    let (_, version) = self.preview.get();
+                    return Response::text(200, &version).header("Cache-Control", "no-store");
+                }
+                let local = self.local_base(request.header("Host"));
+                self.respond(&request.target, &conditions, &local)
             }
             _ => Response::text(405, "only GET and HEAD are served\n").header("Allow", "GET, HEAD"),
         }
     }
 
-    fn respond(&self, url: &str, conditions: &Conditions) -> Response {
+    /// This server's URL as the browser names it: the Host it sent when
+    /// that is a loopback name with our port, else our address.
+    fn local_base(&self, host: Option<&str>) -> String {
+        let port = self.addr.port();
+        let named = host.filter(|h| {
+            ["localhost", "127.0.0.1", "[::1]"]
+                .iter()
+                .any(|name| *h == format!("{name}:{port}"))
+        });
+        format!(
+            "http://{}/",
+            named.map_or_else(|| self.addr.to_string(), str::to_owned)
+        )
+    }
+
+    /// Whether `path` (under the production URL, undecoded) names what
+    /// this server serves: a file, or a folder with its index.html.
+    fn serves(&self, path: &str) -> bool {
+        let Ok(rel) = resolve(&format!("/{path}")) else {
+            return false;
+        };
+        let p = self.root.join(rel);
+        p.is_file() || (p.is_dir() && p.join("index.html").is_file())
+    }
+
+    fn respond(&self, url: &str, conditions: &Conditions, local: &str) -> Response {
         let rel = match resolve(url) {
             Ok(rel) => rel,
             Err(status) => return Response::text(status, "no such file\n"),
@@ -114,11 +195,102 @@ impl Site {
         if !inside {
             return Response::text(404, "no such file\n");
         }
-        match file_response(&path, conditions) {
+        let answer = if content_type(&path).starts_with("text/html") {
+            self.page_response(&path, conditions, local)
+        } else {
+            file_response(&path, conditions)
+        };
+        match answer {
             Ok(r) => r,
             Err(_) => Response::text(404, "no such file\n"),
         }
     }
+
+    /// A page as the preview serves it: its links to the site's outputs
+    /// made local, and the reload script. Its ETag holds the build's
+    /// version, and it has no Last-Modified: a page kept by the browser
+    /// must not come back with an old version's script.
+    fn page_response(
+        &self,
+        path: &Path,
+        conditions: &Conditions,
+        local: &str,
+    ) -> io::Result<Response> {
+        let bytes = fs::read(path)?;
+        let meta = fs::metadata(path)?;
+        let Ok(html) = String::from_utf8(bytes) else {
+            return file_response(path, conditions);
+        };
+        let (production, version) = self.preview.get();
+        let (file_tag, _) = validators(&meta);
+        let etag = format!("{}-{version}\"", file_tag.trim_end_matches('"'));
+        let validate_tag_only = Conditions {
+            if_none_match: conditions.if_none_match.clone(),
+            if_modified_since: None,
+        };
+        let response = if conditions.if_none_match.is_some()
+            && not_modified(&validate_tag_only, &etag, DateTime::<Utc>::MIN_UTC)
+        {
+            Response::new(304, Body::Empty)
+        } else {
+            let page = localize(&html, &production, local, &|p| self.serves(p));
+            let page = with_reload(&page, &version);
+            Response::new(200, Body::Bytes(page.into_bytes()))
+                .header("Content-Type", content_type(path))
+        };
+        Ok(response
+            .header("ETag", &etag)
+            .header("Cache-Control", "no-cache"))
+    }
+}
+
+/// `html` with each link to `production` + a path that `serves` names
+/// made a link to `local` + that path. Other links to the production site
+/// (its articles, its home page) are kept: this server does not have them.
+pub fn localize(
+    html: &str,
+    production: &str,
+    local: &str,
+    serves: &dyn Fn(&str) -> bool,
+) -> String {
+    if production.is_empty() {
+        return html.to_owned();
+    }
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(i) = rest.find(production) {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + production.len()..];
+        let end = after
+            .find(|c: char| {
+                matches!(c, '"' | '\'' | '<' | '>' | '?' | '#' | ')' | '&') || c.is_whitespace()
+            })
+            .unwrap_or(after.len());
+        out.push_str(if serves(&after[..end]) {
+            local
+        } else {
+            production
+        });
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `html` with the script that reloads it when the build's version is no
+/// longer `version`, before its last `</body>` (a fragment without one,
+/// such as a partial, is left as it is).
+pub fn with_reload(html: &str, version: &str) -> String {
+    let Some(at) = html.to_ascii_lowercase().rfind("</body>") else {
+        return html.to_owned();
+    };
+    let script = format!(
+        "<script>/* matinale serve: reloads this page after each rebuild (added by the preview server only) */\n\
+         (function(){{var v=\"{version}\";setInterval(function(){{fetch(\"{VERSION_PATH}\",{{cache:\"no-store\"}})\
+         .then(function(r){{return r.ok?r.text():v}}).then(function(t){{if(t!==v)location.reload()}})\
+         .catch(function(){{}})}},1000)}})();\n</script>\n"
+    );
+    format!("{}{script}{}", &html[..at], &html[at..])
 }
 
 /// Where a request for a folder named without its final slash is sent:
@@ -341,6 +513,35 @@ mod tests {
         );
         assert_eq!(resolve("/caf%C3%A9/"), Ok(PathBuf::from("café")));
         assert_eq!(resolve("/"), Ok(PathBuf::new()));
+    }
+
+    #[test]
+    fn pages_link_what_this_server_serves_and_reload() {
+        let production = "https://www.example.org/";
+        let local = "http://127.0.0.1:8080/";
+        let serves =
+            |p: &str| ["feed.xml", "abonnement/", "", "newsletter/2026-11-26.html"].contains(&p);
+        let html = "<a href=\"https://www.example.org/feed.xml\">RSS</a> \
+                    <a href='https://www.example.org/abonnement/#x'>s</a> \
+                    <a href=\"https://www.example.org/2026/11/article/\">article</a> \
+                    <code>https://www.example.org/newsletter/2026-11-26.html</code> \
+                    https://www.example.org/ https://www.example.org.evil/feed.xml";
+        assert_eq!(
+            localize(html, production, local, &serves),
+            "<a href=\"http://127.0.0.1:8080/feed.xml\">RSS</a> \
+             <a href='http://127.0.0.1:8080/abonnement/#x'>s</a> \
+             <a href=\"https://www.example.org/2026/11/article/\">article</a> \
+             <code>http://127.0.0.1:8080/newsletter/2026-11-26.html</code> \
+             http://127.0.0.1:8080/ https://www.example.org.evil/feed.xml"
+        );
+        let page = with_reload("<html><body><p>x</p></BODY></html>", "1f");
+        assert!(page.starts_with("<html><body><p>x</p><script>"), "{page}");
+        assert!(page.contains("var v=\"1f\";"), "{page}");
+        assert!(page.ends_with("</script>\n</BODY></html>"), "{page}");
+        assert_eq!(
+            with_reload("<link rel=alternate>", "1f"),
+            "<link rel=alternate>"
+        );
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! A Markdown article (TOML front matter between `+++` lines, then the body).
+//! A Markdown article (TOML front matter between `+++` lines or YAML
+//! between `---` lines, then the body).
 #![no_main]
 mod common;
 

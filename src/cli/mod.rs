@@ -6,13 +6,13 @@
 
 mod build;
 mod check;
+mod init;
 mod newsletter;
 mod ping;
 mod send_test;
 mod serve;
 
 use crate::config::Config;
-use anyhow::Context;
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -22,10 +22,13 @@ use std::path::PathBuf;
     name = "matinale",
     version,
     about = "Builds a news site's RSS, Atom and JSON feeds, with its calls to action",
-    long_about = "Builds a news site's RSS 2.0, Atom 1.0 and JSON Feed 1.1 feeds from its articles \
-(a folder of Markdown files or a JSON Lines export), each entry closed by the site's calls to action.\n\n\
-Everything is configured in feed.toml. Outputs are written all-or-nothing: a failed run leaves the \
-previous files as they were.",
+    long_about = "Builds a news site's RSS 2.0, Atom 1.0 and JSON Feed 1.1 feeds and its morning \
+newsletter from its articles, each entry closed by the site's calls to action. The articles come from \
+one of three sources: a folder of Markdown files (TOML or YAML front matter, as matinale, Zola, Hugo \
+and Jekyll write them), a JSON Lines export, or an existing RSS, Atom or JSON feed (a file or an \
+http(s) URL: RSS-to-email).\n\n\
+Everything is configured in feed.toml; `matinale init` writes a commented one. Outputs are written \
+all-or-nothing: a failed run leaves the previous files as they were.",
     after_help = "Exit codes: 0 success, 1 bad config or content or an output that cannot be written, \
 2 bad usage, 3 a remote peer failed.\n\nExample: matinale --now 2026-11-26T07:30:00+01:00 build"
 )]
@@ -34,10 +37,12 @@ pub struct Args {
     #[arg(long, global = true, default_value = "feed.toml", value_name = "PATH")]
     pub config: PathBuf,
 
-    /// Pretend the current time is T (RFC 3339), for reproducible runs.
-    /// Articles published after T are left out.
+    /// Pretend the current time is T, for reproducible runs: RFC 3339
+    /// (2026-11-26T07:30:00+01:00), or without offset (2026-11-26T07:30),
+    /// read in the site's time zone as articles are. Articles published
+    /// after T are left out.
     #[arg(long, global = true, value_name = "T", value_parser = parse_now)]
-    pub now: Option<DateTime<Utc>>,
+    pub now: Option<Now>,
 
     /// Print only warnings and errors.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
@@ -82,9 +87,10 @@ pub enum Command {
         #[arg(long, value_name = "D", value_parser = parse_day)]
         date: Option<chrono::NaiveDate>,
     },
-    /// Send that edition to one address, subject prefixed "[TEST] ",
-    /// through the [smtp] relay (without a host: into out/outbox/).
-    /// Records nothing.
+    /// Send one edition to one address, subject prefixed "[TEST] ": the
+    /// latest edition due (the one `newsletter` builds without --date),
+    /// or --date's; through the [smtp] relay (without a host: into
+    /// out/outbox/). Records nothing.
     SendTest {
         /// Who receives the test: an address (jean@example.org) or a name
         /// and an address ("Jean Dupont <jean@example.org>", quoted for the
@@ -98,20 +104,70 @@ pub enum Command {
     /// Tell the WebSub hub ([feeds] websub_hub) about every feed changed
     /// by builds since the last successful ping.
     Ping,
-    /// Build, then serve the output folder on 127.0.0.1, rebuilding when
-    /// feed.toml, the content or templates/ change. Ctrl-C stops it.
+    /// Build, then serve the output folder on 127.0.0.1 as a preview:
+    /// pages link this server, an open page reloads after each rebuild
+    /// (when feed.toml, the content or templates/ change), and nothing is
+    /// recorded in the newsletter's ledger. Ctrl-C stops it.
     Serve {
         /// The port (0: any free port, printed).
         #[arg(long, default_value_t = 8080, value_name = "P")]
         port: u16,
     },
+    /// Write a starter site here: a commented feed.toml and content/ with
+    /// one example article, so that `matinale build` works at once. Never
+    /// overwrites a file.
+    Init {
+        /// Make the site's source this feed instead (a path or an http(s)
+        /// URL): RSS-to-email in one command. Its title, link and language
+        /// fill [site].
+        #[arg(long, value_name = "PATH|URL")]
+        from_feed: Option<String>,
+    },
 }
 
-fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
-    DateTime::parse_from_rfc3339(s)
-        .map_err(|e| format!("{e}; expected RFC 3339 such as 2026-11-26T07:30:00+01:00"))
-        .and_then(|d| crate::content::date::in_range(d.with_timezone(&Utc), chrono_tz::UTC))
+/// `--now` as given: an instant, or a wall-clock time that the site's time
+/// zone makes an instant once the configuration is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Now {
+    At(DateTime<Utc>),
+    Local(String),
 }
+
+impl Now {
+    /// The instant, in `tz` for a time without offset (as an article's
+    /// date is read); the error is bad usage.
+    pub fn resolve(&self, tz: chrono_tz::Tz) -> Result<DateTime<Utc>, Usage> {
+        match self {
+            Now::At(d) => Ok(*d),
+            Now::Local(s) => crate::content::date::parse(s, tz)
+                .map_err(|e| Usage(format!("invalid value '{s}' for '--now <T>': {e}"))),
+        }
+    }
+}
+
+fn parse_now(s: &str) -> Result<Now, String> {
+    let expected = "expected RFC 3339 such as 2026-11-26T07:30:00+01:00, or a date and time \
+                    without offset such as 2026-11-26T07:30, read in the site's time zone";
+    if let Ok(d) = DateTime::parse_from_rfc3339(s) {
+        return crate::content::date::in_range(d.with_timezone(&Utc), chrono_tz::UTC).map(Now::At);
+    }
+    let naive = [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ]
+    .iter()
+    .find_map(|f| chrono::NaiveDateTime::parse_from_str(s, f).ok())
+    .ok_or_else(|| format!("`{s}` is not a date and time; {expected}"))?;
+    crate::content::date::day_in_range(naive.date())?;
+    Ok(Now::Local(s.to_owned()))
+}
+
+/// Bad usage found once the configuration is read (exit code 2, as clap's).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Usage(pub String);
 
 /// An edition's date, within the years an article's date may have.
 fn parse_day(s: &str) -> Result<chrono::NaiveDate, String> {
@@ -163,11 +219,28 @@ fn warn_all(warnings: &[crate::error::Problem]) {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let config = Config::load(&args.config)
-        .with_context(|| format!("in the configuration {}", args.config.display()))?;
+    if let Command::Init { from_feed } = &args.command {
+        // No site yet: a time without offset is read in the starter's
+        // time zone.
+        let now = match &args.now {
+            Some(n) => n.resolve(chrono_tz::UTC)?,
+            None => crate::clock::system_now(),
+        };
+        return init::run(&args.config, from_feed.as_deref(), now, args.quiet);
+    }
+    let config = Config::load(&args.config).map_err(|e| match e {
+        // Its message names the path and says what to do.
+        e @ crate::Error::NoConfig { .. } => anyhow::Error::from(e),
+        e => anyhow::Error::from(e)
+            .context(format!("in the configuration {}", args.config.display())),
+    })?;
+    let now = match &args.now {
+        Some(n) => n.resolve(config.site.timezone)?,
+        None => crate::clock::system_now(),
+    };
     let ctx = Ctx {
         config,
-        now: args.now.unwrap_or_else(crate::clock::system_now),
+        now,
         quiet: args.quiet,
         verbose: args.verbose,
     };
@@ -184,7 +257,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Command::Newsletter { date } => newsletter::run(&ctx, date),
         Command::SendTest { to, date } => send_test::run(&ctx, &to, date),
         Command::Ping => ping::run(&ctx),
-        Command::Serve { port } => serve::run(ctx, &args.config, args.now, port),
+        Command::Serve { port } => serve::run(ctx, &args.config, args.now.as_ref(), port),
+        // Handled above, before a configuration is read.
+        Command::Init { from_feed } => {
+            init::run(&args.config, from_feed.as_deref(), ctx.now, ctx.quiet)
+        }
     }
 }
 
@@ -215,6 +292,9 @@ pub fn error_chain(err: &anyhow::Error) -> String {
 
 /// The exit codes: 0 success, 1 bad config, content or output, 2 bad usage, 3 a remote peer failed.
 pub fn exit_code(err: &anyhow::Error) -> u8 {
+    if err.chain().any(|c| c.downcast_ref::<Usage>().is_some()) {
+        return 2;
+    }
     err.chain()
         .find_map(|c| c.downcast_ref::<crate::Error>())
         .map_or(1, |e| e.exit_code() as u8)

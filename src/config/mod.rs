@@ -13,6 +13,7 @@
 //! decoded): every other module may depend on it.
 
 mod locate;
+pub mod permalink;
 pub mod raw;
 mod validate;
 
@@ -171,6 +172,11 @@ pub struct Content {
     /// A feed source given as an http(s) URL; `path` is then that URL, for
     /// messages.
     pub remote: Option<Url>,
+    /// The line of `path` in feed.toml (none when it is the default), for
+    /// a source that turns out to be missing.
+    pub path_line: Option<usize>,
+    /// The URL of a Markdown article without `url`.
+    pub permalink: Option<permalink::Permalink>,
 }
 
 #[derive(Debug, Clone)]
@@ -201,9 +207,17 @@ pub struct Cta {
 impl Config {
     /// Reads and validates `feed.toml`.
     pub fn load(path: &Path) -> Result<Config, Error> {
-        let src = std::fs::read_to_string(path).map_err(|source| Error::ReadConfig {
-            path: path.to_path_buf(),
-            source,
+        let src = std::fs::read_to_string(path).map_err(|source| {
+            if source.kind() == std::io::ErrorKind::NotFound {
+                Error::NoConfig {
+                    path: path.to_path_buf(),
+                }
+            } else {
+                Error::ReadConfig {
+                    path: path.to_path_buf(),
+                    source,
+                }
+            }
         })?;
         Config::parse(&src, path).map_err(|problems| Error::Invalid { problems })
     }

@@ -82,6 +82,7 @@ pub struct RawContent {
     pub path: Option<String>,
     pub on_invalid: Option<String>,
     pub timeout_s: Option<Integer>,
+    pub permalink: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

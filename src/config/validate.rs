@@ -476,8 +476,25 @@ pub(super) fn content(c: RawContent, root: &Path, v: &mut Validator) -> Content 
     } else {
         None
     };
+    let permalink = match c.permalink.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(_) if source != SourceKind::Markdown => {
+            v.err(
+                "content",
+                None,
+                "permalink",
+                "only used with source = \"markdown\": the other sources give each article's URL",
+            );
+            None
+        }
+        Some(p) => super::permalink::Permalink::parse(p)
+            .map_err(|e| v.err("content", None, "permalink", e))
+            .ok(),
+    };
     Content {
         source,
+        path_line: key_line(v.src, "content", None, "path"),
+        permalink,
         path: match &remote {
             Some(u) => PathBuf::from(crate::fetch::redacted(u)),
             None => root.join(raw_path),

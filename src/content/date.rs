@@ -60,6 +60,16 @@ pub fn day_in_range(d: NaiveDate) -> Result<NaiveDate, String> {
     }
 }
 
+/// Date-times with an offset that static-site generators write besides
+/// RFC 3339: Jekyll's `2026-11-24 09:30:00 +0100`, and an offset without
+/// its colon.
+const OFFSET_FORMATS: [&str; 4] = [
+    "%Y-%m-%d %H:%M:%S%.f %z",
+    "%Y-%m-%d %H:%M %z",
+    "%Y-%m-%dT%H:%M:%S%.f%z",
+    "%Y-%m-%d %H:%M:%S%.f%z",
+];
+
 const NAIVE_FORMATS: [&str; 4] = [
     "%Y-%m-%dT%H:%M:%S%.f",
     "%Y-%m-%d %H:%M:%S%.f",
@@ -75,6 +85,12 @@ pub fn parse(s: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
 
 fn parse_any(s: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
     if let Ok(d) = DateTime::parse_from_rfc3339(s) {
+        return Ok(d.with_timezone(&Utc));
+    }
+    if let Some(d) = OFFSET_FORMATS
+        .iter()
+        .find_map(|f| DateTime::parse_from_str(s, f).ok())
+    {
         return Ok(d.with_timezone(&Utc));
     }
     let naive = NAIVE_FORMATS
@@ -125,6 +141,20 @@ mod tests {
         // 2026-03-29 02:30 never happens in Paris.
         let e = parse("2026-03-29T02:30:00", Paris).unwrap_err();
         assert!(e.contains("does not exist in Europe/Paris"), "{e}");
+    }
+
+    #[test]
+    fn the_forms_of_static_site_generators_are_read() {
+        for (s, utc_s) in [
+            ("2026-11-24 09:30:00 +0100", "2026-11-24T08:30:00Z"),
+            ("2026-11-24 09:30:00 +01:00", "2026-11-24T08:30:00Z"),
+            ("2026-11-24 09:30 -0500", "2026-11-24T14:30:00Z"),
+            ("2026-11-24T09:30:00+0100", "2026-11-24T08:30:00Z"),
+            ("2026-11-24 09:30:00.5 +0000", "2026-11-24T09:30:00.5Z"),
+            ("2026-11-24", "2026-11-23T23:00:00Z"),
+        ] {
+            assert_eq!(parse(s, Paris).unwrap(), utc(utc_s), "{s}");
+        }
     }
 
     #[test]

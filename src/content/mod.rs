@@ -220,6 +220,7 @@ impl Input {
     fn open_feed(config: &Config) -> Result<Input, Error> {
         let c = &config.content;
         let Some(url) = &c.remote else {
+            source_exists(config)?;
             let bytes = std::fs::read(&c.path).map_err(|source| Error::ReadContent {
                 path: c.path.clone(),
                 source,
@@ -267,9 +268,17 @@ pub fn load(
     input: Option<&Input>,
     sink: &mut dyn ArticleSink,
 ) -> Result<LoadReport, Error> {
+    source_exists(config)?;
     let mut v = Validator::new(config.site.timezone, now);
     match config.content.source {
-        SourceKind::Markdown => markdown::load(&config.content.path, &mut v, sink)?,
+        SourceKind::Markdown => {
+            let settings = markdown::Settings {
+                dir: &config.content.path,
+                site_url: &config.site.url,
+                permalink: config.content.permalink.as_ref(),
+            };
+            markdown::load(&settings, &mut v, sink)?;
+        }
         SourceKind::Jsonl => jsonl::load(&config.content.path, &mut v, sink)?,
         SourceKind::Feed => {
             // A build opens a feed source once for its several loads; for
@@ -328,6 +337,48 @@ pub fn load(
         }
     }
     Ok(v.report)
+}
+
+/// A local source that is missing, or a file where a folder is read (or
+/// the reverse), is a problem of `[content] path`, said with its line in
+/// feed.toml and what to do.
+fn source_exists(config: &Config) -> Result<(), Error> {
+    let c = &config.content;
+    if c.remote.is_some() {
+        return Ok(());
+    }
+    let shown = c.path.display();
+    let folder = c.source == SourceKind::Markdown;
+    let message = match (std::fs::metadata(&c.path), folder) {
+        (Err(e), true) if e.kind() == std::io::ErrorKind::NotFound => format!(
+            "the folder `{shown}` does not exist; create it and write the articles in it (Markdown files with front matter), or set path to the folder that holds them"
+        ),
+        (Err(e), false) if e.kind() == std::io::ErrorKind::NotFound => format!(
+            "the file `{shown}` does not exist; set path to {}",
+            if c.source == SourceKind::Jsonl {
+                "your export (JSON Lines, one article per line)"
+            } else {
+                "your feed (a file, or an http(s) URL)"
+            }
+        ),
+        (Ok(m), true) if !m.is_dir() => format!(
+            "`{shown}` is a file, and source = \"markdown\" reads a folder of .md files; set path to that folder, or source to \"jsonl\" or \"feed\" for one file"
+        ),
+        (Ok(m), false) if m.is_dir() => format!(
+            "`{shown}` is a folder, and source = \"{}\" reads one file; set path to the file, or source to \"markdown\" for a folder of .md files",
+            if c.source == SourceKind::Jsonl { "jsonl" } else { "feed" }
+        ),
+        // Other failures (permissions) are said when the source is read.
+        _ => return Ok(()),
+    };
+    Err(Error::Invalid {
+        problems: crate::error::Problems(vec![Problem::new(
+            &config.path,
+            c.path_line,
+            "content.path",
+            message,
+        )]),
+    })
 }
 
 /// Turns checked records into articles, in source order; remembers ids to

@@ -20,7 +20,8 @@ fn a_failed_build_leaves_previous_outputs_untouched() {
         "error: 3 problems found:\n\
          content/zz-broken.md:1: published: missing; expected an RFC 3339 date-time such as \"2026-11-26T07:00:00+01:00\"\n\
          content/zz-broken.md:1: summary: missing, and there is no body to take the first paragraph from\n\
-         content/zz-broken.md:1: url: missing; expected the absolute http(s) URL of the article page\n"
+         content/zz-broken.md:1: url: missing; give the article page's URL, or set [content] permalink \
+         in feed.toml to make one from each article's date and file name, e.g. \"/{year}/{month}/{day}/{slug}/\"\n"
     );
     let after = (site.contents("public"), site.contents("out/newsletter"));
     assert_eq!(before.1.len(), 4, "an edition was made");

@@ -11,6 +11,11 @@ fn help_names_every_command() {
         "build",
         "feeds",
         "check",
+        "init",
+        "serve",
+        "a folder of Markdown files",
+        "a JSON Lines export",
+        "an existing RSS, Atom or JSON feed",
         "--config",
         "--now",
         "--quiet",
@@ -23,6 +28,22 @@ fn help_names_every_command() {
             run.stdout
         );
     }
+}
+
+#[test]
+fn send_test_help_says_which_edition_it_sends() {
+    let site = Site::sample();
+    let run = site.run(&["send-test", "--help"]);
+    assert_eq!(run.code, 0);
+    let text = run.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        text.contains(
+            "Send one edition to one address, subject prefixed \"[TEST] \": the latest edition due \
+             (the one `newsletter` builds without --date), or --date's"
+        ),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]

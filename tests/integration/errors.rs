@@ -193,17 +193,98 @@ fn skip_reports_and_builds_the_rest() {
 }
 
 #[test]
-fn missing_config_and_source_say_which_path() {
+fn missing_config_and_source_say_what_to_do() {
     let site = Site::fixture("hostile");
     let run = site.run(&["--config", "nope.toml", "build"]);
     assert_eq!(run.code, 1);
-    assert_eq!(run.stderr, "error: in the configuration nope.toml\n  caused by: cannot read nope.toml: No such file or directory (os error 2)\n");
-    std::fs::remove_file(site.path("articles.jsonl")).unwrap();
-    let run = site.run(&["build"]);
-    assert_eq!(run.code, 1);
     assert_eq!(
         run.stderr,
-        "error: cannot read articles.jsonl: No such file or directory (os error 2)\n"
+        "error: nope.toml does not exist\n  hint: run `matinale init` to start a site here \
+         (a commented feed.toml and an example article), or point --config at your site's feed.toml\n"
+    );
+    let empty = Site {
+        dir: tempfile::tempdir().unwrap(),
+    };
+    let run = empty.run(&["check"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .starts_with("error: feed.toml does not exist\n  hint: run `matinale init`"),
+        "{}",
+        run.stderr
+    );
+
+    std::fs::remove_file(site.path("articles.jsonl")).unwrap();
+    for cmd in ["build", "check"] {
+        let run = site.run(&[cmd]);
+        assert_eq!(run.code, 1);
+        assert_eq!(
+            run.stderr,
+            "error: 1 problem found:\nfeed.toml:10: content.path: the file `articles.jsonl` does not exist; \
+             set path to your export (JSON Lines, one article per line)\n"
+        );
+    }
+}
+
+#[test]
+fn a_missing_content_folder_is_named_with_its_line_in_feed_toml() {
+    let site = Site::sample();
+    std::fs::remove_dir_all(site.path("content")).unwrap();
+    for cmd in ["build", "check"] {
+        let run = site.run_now(&[cmd]);
+        assert_eq!(run.code, 1);
+        assert_eq!(
+            run.stderr,
+            "error: 1 problem found:\nfeed.toml:16: content.path: the folder `content` does not exist; \
+             create it and write the articles in it (Markdown files with front matter), or set path \
+             to the folder that holds them\n"
+        );
+    }
+    // Without the key, the default is named, without a line.
+    site.edit("feed.toml", "path = \"content\"\n", "");
+    site.write("content", "a file where the folder should be\n");
+    let run = site.run_now(&["check"]);
+    assert_eq!(
+        run.stderr,
+        "error: 1 problem found:\nfeed.toml: content.path: `content` is a file, and source = \"markdown\" \
+         reads a folder of .md files; set path to that folder, or source to \"jsonl\" or \"feed\" for one file\n"
+    );
+}
+
+#[test]
+fn now_without_offset_is_read_in_the_site_time_zone() {
+    let site = Site::sample();
+    let run = site.run(&["--now", "2026-11-26T07:30", "build"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.starts_with(
+            "read 12 articles from content (0 drafts, 0 scheduled after 2026-11-26 07:30 +01:00)\n"
+        ),
+        "{}",
+        run.stdout
+    );
+    // The same outputs as with the offset.
+    let with_offset = Site::sample();
+    with_offset.ok(&["build"]);
+    assert_eq!(site.contents("public"), with_offset.contents("public"));
+
+    // A time the clocks skip in Paris is bad usage, said as clap says it.
+    let run = site.run(&["--now", "2026-03-29 02:30", "check"]);
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stderr,
+        "error: invalid value '2026-03-29 02:30' for '--now <T>': `2026-03-29 02:30` does not exist \
+         in Europe/Paris (clocks go forward at that time); give an offset, e.g. \"2026-03-29T02:30:00+01:00\"\n"
+    );
+    let run = site.run(&["--now", "demain", "check"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains(
+            "`demain` is not a date and time; expected RFC 3339 such as \
+                             2026-11-26T07:30:00+01:00, or a date and time without offset"
+        ),
+        "{}",
+        run.stderr
     );
 }
 

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 struct Server {
     child: Child,
     addr: String,
+    stdout: mpsc::Receiver<String>,
     stderr: mpsc::Receiver<String>,
 }
 
@@ -37,21 +38,25 @@ fn serve(site: &Site) -> Server {
             let _ = tx.send(line);
         }
     });
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut addr = None;
-    let mut line = String::new();
-    while out.read_line(&mut line).unwrap() > 0 {
-        if let Some(rest) = line.split_once(" at http://").map(|(_, r)| r) {
-            addr = Some(rest.split('/').next().unwrap().to_owned());
-            break;
+    // Read all along, so the server never blocks on a full pipe.
+    let (tx, stdout) = mpsc::channel();
+    let out = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
         }
-        line.clear();
-    }
-    // Keep reading stdout so the server never blocks on a full pipe.
-    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+    });
+    let addr = stdout
+        .iter()
+        .find_map(|line| {
+            let rest = line.split_once(" at http://")?.1;
+            Some(rest.split('/').next().unwrap().to_owned())
+        })
+        .expect("serve printed its address");
     Server {
         child,
-        addr: addr.expect("serve printed its address"),
+        addr,
+        stdout,
         stderr,
     }
 }
@@ -125,6 +130,21 @@ fn get(server: &Server, path: &str) -> Answer {
     request(server, "GET", path, &[])
 }
 
+/// A served page as it is on disk: production links, no reload script.
+fn production(server: &Server, page: &str) -> String {
+    let page = page.replace(
+        &format!("http://{}/", server.addr),
+        "https://www.journaldugeek.com/",
+    );
+    match page.find("<script>/* matinale serve:") {
+        Some(start) => {
+            let end = start + page[start..].find("</script>\n").unwrap() + "</script>\n".len();
+            format!("{}{}", &page[..start], &page[end..])
+        }
+        None => page,
+    }
+}
+
 #[test]
 fn serve_answers_with_feed_types_and_validators() {
     let site = Site::sample();
@@ -180,9 +200,16 @@ fn serve_answers_with_feed_types_and_validators() {
         assert_eq!(a.status, 200, "{path}");
         assert_eq!(a.header("Content-Type"), Some(ty), "{path}");
         let on_disk = std::fs::read(site.path(&format!("public/{file}"))).unwrap();
-        let length = on_disk.len().to_string();
+        let length = a.body.len().to_string();
         assert_eq!(a.header("Content-Length"), Some(length.as_str()), "{path}");
-        assert!(a.body == on_disk, "{path}: the body is not the file");
+        if ty.starts_with("text/html") {
+            // The file, but for the links to this server and the script
+            // that reloads a page.
+            let file = String::from_utf8(on_disk).unwrap();
+            assert_eq!(production(&server, &a.text()), file, "{path}");
+        } else {
+            assert!(a.body == on_disk, "{path}: the body is not the file");
+        }
         assert_eq!(a.header("Cache-Control"), Some("no-cache"), "{path}");
     }
 
@@ -403,7 +430,10 @@ fn serve_redirects_stay_on_this_server_and_no_request_stops_it() {
     }
     let a = get(&server, "/abonn%C3%A9/");
     assert_eq!(a.status, 200);
-    assert!(a.body == site.read("public/abonné/index.html").as_bytes());
+    assert_eq!(
+        production(&server, &a.text()),
+        site.read("public/abonné/index.html")
+    );
     let a = get(&server, "/abonné");
     assert_eq!(
         (a.status, a.header("Location")),
@@ -472,4 +502,98 @@ fn serve_answers_others_while_clients_never_read() {
     );
     drop((slow, silent));
     assert_eq!(get(&server, "/feed.xml").status, 200);
+}
+
+#[test]
+fn serve_is_a_faithful_preview_that_reloads_and_records_nothing() {
+    let site = Site::sample();
+    let mut server = serve(&site);
+    let local = format!("http://{}/", server.addr);
+
+    // Served pages link this server for what it serves; articles stay on
+    // the live site; the file keeps its production links.
+    let page = get(&server, "/abonnement/").text();
+    let on_disk = site.read("public/abonnement/index.html");
+    for (served, file) in [
+        (
+            format!("{local}feed.xml"),
+            "https://www.journaldugeek.com/feed.xml",
+        ),
+        (
+            format!("{local}category/jeux-video/atom.xml"),
+            "https://www.journaldugeek.com/category/jeux-video/atom.xml",
+        ),
+        (
+            format!("{local}newsletter/2026-11-26.html"),
+            "https://www.journaldugeek.com/newsletter/2026-11-26.html",
+        ),
+    ] {
+        assert!(page.contains(&served), "{served} not in {page}");
+        assert!(!page.contains(file), "{file} in {page}");
+        assert!(on_disk.contains(file) && !on_disk.contains(&local));
+    }
+    let article = "https://www.journaldugeek.com/2026/11/26/geminides-observation/";
+    assert!(page.contains(article) && on_disk.contains(article));
+    assert!(!on_disk.contains("/_matinale/version"));
+    // The web copy of the edition, made but not recorded.
+    let web_copy = get(&server, "/newsletter/2026-11-26.html");
+    assert_eq!(web_copy.status, 200);
+    assert!(web_copy.text().contains(&format!("{local}newsletter/")));
+
+    // An open page polls the version, which changes after a rebuild.
+    let version = get(&server, "/_matinale/version");
+    assert_eq!(version.header("Cache-Control"), Some("no-store"));
+    let v1 = version.text();
+    assert!(page.contains(&format!("var v=\"{v1}\";")), "{page}");
+    let etag = get(&server, "/abonnement/")
+        .header("ETag")
+        .unwrap()
+        .to_owned();
+    let a = request(&server, "GET", "/abonnement/", &[("If-None-Match", &etag)]);
+    assert_eq!(a.status, 304);
+    site.edit(
+        "content/2026-11-25-corail-resistant-chaleur.md",
+        "title = \"Des chercheurs",
+        "title = \"Relu : des chercheurs",
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let v2 = loop {
+        let v = get(&server, "/_matinale/version").text();
+        if v != v1 {
+            break v;
+        }
+        assert!(Instant::now() < deadline, "the version never changed");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let page = get(&server, "/abonnement/").text();
+    assert!(page.contains(&format!("var v=\"{v2}\";")), "{page}");
+    assert!(page.contains("Relu : des chercheurs"));
+    // The page kept by the browser is stale: the old ETag is refused.
+    let a = request(&server, "GET", "/abonnement/", &[("If-None-Match", &etag)]);
+    assert_eq!(a.status, 200);
+
+    // SIGTERM: it says it stopped, and exits 0.
+    let status = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let said: Vec<String> = server.stdout.iter().collect();
+    assert_eq!(
+        said.last().map(String::as_str),
+        Some("stopped; public keeps the last build"),
+        "{said:?}"
+    );
+    assert_eq!(server.child.wait().unwrap().code(), Some(0));
+
+    // Nothing recorded: `build` still makes the edition, as the first.
+    assert!(!site.path("out/newsletter/ledger.json").exists());
+    assert!(site.path("out/newsletter/2026-11-26.eml").is_file());
+    let run = site.ok(&["build"]);
+    assert!(
+        run.stdout
+            .contains("newsletter 2026-11-26: edition, 11 articles"),
+        "{}",
+        run.stdout
+    );
 }
