@@ -21,6 +21,7 @@ pub struct RawConfig {
     pub newsletter: RawNewsletter,
     #[serde(default)]
     pub smtp: RawSmtp,
+    pub delivery: Option<RawDelivery>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -97,4 +98,13 @@ pub struct RawSmtp {
     pub timeout_s: Option<u64>,
     pub ca_file: Option<String>,
     pub allow_plaintext: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDelivery {
+    pub method: Option<String>,
+    pub to: Option<String>,
+    pub command: Option<Vec<String>>,
+    pub max_delay_hours: Option<u32>,
 }
