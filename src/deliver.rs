@@ -272,16 +272,25 @@ fn not_given(date: NaiveDate, delivery: &Delivery, e: MailError) -> Error {
                 "the edition of {date} was not delivered to {}: {what}",
                 delivery.to
             ),
-            hint: if hint.contains("next run") {
-                hint
-            } else {
-                format!("{hint}; the next run tries again")
-            },
+            hint: next_run(&hint),
         },
         MailError::Setup(message) => refused(format!(
             "the edition of {date} was not delivered to {}: {message}",
             delivery.to
         )),
+    }
+}
+
+/// A hint that ends with what the next run does: it tries again.
+fn next_run(hint: &str) -> String {
+    const NEXT: &str = "the next run tries again";
+    let hint = hint.trim_end_matches("; try again later");
+    let hint = hint.trim_end_matches("; try again");
+    match hint {
+        "" | "try again later" | "try again" => NEXT.to_owned(),
+        h if h.contains(NEXT) => h.to_owned(),
+        h if h.ends_with('?') => format!("{h} ({NEXT})"),
+        h => format!("{h}; {NEXT}"),
     }
 }
 

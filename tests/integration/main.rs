@@ -7,6 +7,7 @@ mod harness;
 
 mod atomic;
 mod cli;
+mod deliver;
 mod errors;
 mod extremes;
 mod feed_source;
