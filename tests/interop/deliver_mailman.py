@@ -12,9 +12,9 @@ edition to a list:
                        process, on 127.0.0.1:8025), which records each copy
                        per recipient
 
-with an announce-only list, matinale@lists.example.org (non-members'
-posts accepted, no subject prefix, no size limit) and three pre-verified
-members. Postfix and the Mailman venv are installed by .ci/run; this script
+with an announce-only list, matinale@lists.example.org (the newsletter's
+sender a non-member whose posts are accepted, anyone else's held; no
+subject prefix, no size limit) and three pre-verified members. Postfix and the Mailman venv are installed by .ci/run; this script
 configures and starts them, and stops everything it started, with time
 limits.
 
@@ -66,6 +66,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 LIST = "matinale@lists.example.org"
 LIST_ID = "matinale.lists.example.org"
 LEAVE = "matinale-leave@lists.example.org"
+SENDER = "newsletter@journaldugeek.com"
 MEMBERS = ["ada@readers.example", "brahim@readers.example", "chloe@readers.example"]
 POSTFIX_PORT = 10025
 PROXY_PORT = 10026
@@ -314,26 +315,32 @@ class Mailman:
         req.add_header("Authorization", f"Basic {token}")
         with urllib.request.urlopen(req, timeout=30) as resp:
             text = resp.read().decode()
-            return json.loads(text) if text else None
+            # What a POST made is named by its Location.
+            return json.loads(text) if text else resp.headers.get("Location")
 
     def make_list(self):
         self.rest("POST", "domains", {"mail_host": "lists.example.org"})
         self.rest("POST", "lists", {"fqdn_listname": LIST})
-        # Announce-only, as the README sets it up: the newsletter's posts
-        # pass (its From is no member), no subject prefix, no size limit.
+        # Announce-only, as the README sets it up: only the newsletter's
+        # sender posts (a non-member whose posts are accepted; anyone
+        # else's are held), no subject prefix, no size limit.
         self.rest("PATCH", f"lists/{LIST_ID}/config", {
-            "default_nonmember_action": "accept",
+            "default_member_action": "hold",
+            "default_nonmember_action": "hold",
             "subject_prefix": "",
             "max_message_size": "0",
             "administrivia": "False",
         })
+        sender = self.rest("POST", "members", {"list_id": LIST_ID, "subscriber": SENDER, "role": "nonmember"})
+        self.rest("PATCH", "members/" + sender.rsplit("/", 1)[1], {"moderation_action": "accept"})
         for m in MEMBERS:
             self.rest("POST", "members", {
                 "list_id": LIST_ID, "subscriber": m, "pre_verified": "True",
                 "pre_confirmed": "True", "pre_approved": "True", "send_welcome_message": "False",
             })
         members = self.rest("GET", "members")
-        return sorted(e["email"] for e in members.get("entries", []) if e["list_id"] == LIST_ID)
+        return sorted(e["email"] for e in members.get("entries", [])
+                      if e["list_id"] == LIST_ID and e["role"] == "member")
 
 
 # ---- a relay that takes the message and drops the connection before its reply ----
