@@ -357,7 +357,7 @@ impl HandOff for Pipe {
         let mut child = Command::new(program)
             .args(args)
             .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
+            .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| {
@@ -373,23 +373,25 @@ impl HandOff for Pipe {
             let _ = child.wait();
             return Err(HandOffError::Gate(e));
         }
-        let reader = |pipe: Option<Box<dyn Read + Send>>| {
-            std::thread::spawn(move || {
-                let mut out = Vec::new();
-                if let Some(mut p) = pipe {
-                    let _ = p.read_to_end(&mut out);
-                }
-                out
-            })
-        };
-        let stdout = reader(child.stdout.take().map(|p| Box::new(p) as _));
-        let stderr = reader(child.stderr.take().map(|p| Box::new(p) as _));
+        // Each pipe on a thread of its own, so that neither fills while the
+        // other waits; their results come back by channel, so that a
+        // program that leaves a child holding a pipe cannot hold us.
+        let (stderr_tx, stderr_rx) = mpsc::channel();
+        let mut pipe = child.stderr.take();
+        std::thread::spawn(move || {
+            let mut out = Vec::new();
+            if let Some(p) = pipe.as_mut() {
+                let _ = p.read_to_end(&mut out);
+            }
+            let _ = stderr_tx.send(out);
+        });
+        let (written_tx, written_rx) = mpsc::channel();
         let mut stdin = child.stdin.take();
         let input = message.to_vec();
-        let writer = std::thread::spawn(move || {
-            let written = stdin.as_mut().map(|s| s.write_all(&input));
+        std::thread::spawn(move || {
+            let written = stdin.as_mut().map_or(Ok(()), |s| s.write_all(&input));
             drop(stdin);
-            written.unwrap_or(Ok(()))
+            let _ = written_tx.send(written);
         });
         let status = loop {
             match child.try_wait() {
@@ -415,9 +417,15 @@ impl HandOff for Pipe {
                 }
             }
         };
-        let written = writer.join().unwrap_or(Ok(()));
-        let _stdout = stdout.join().unwrap_or_default();
-        let stderr = stderr.join().unwrap_or_default();
+        let grace = deadline
+            .saturating_duration_since(Instant::now())
+            .max(Duration::from_secs(1));
+        let written = written_rx.recv_timeout(grace).unwrap_or_else(|_| {
+            Err(std::io::Error::other(
+                "its input was still open when it exited",
+            ))
+        });
+        let stderr = stderr_rx.recv_timeout(grace).unwrap_or_default();
         match (status.code(), written) {
             (Some(0), Ok(())) => Ok("exit status 0".to_owned()),
             (Some(0), Err(e)) => Err(HandOffError::NotGiven(self.failed(

@@ -701,3 +701,38 @@ fn a_damaged_record_stops_the_run_rather_than_deliver_again() {
     std::thread::sleep(Duration::from_millis(200));
     assert_eq!(mailbox.lock().unwrap().len(), 1);
 }
+
+#[test]
+fn a_command_that_hangs_or_reads_nothing_is_never_taken_for_delivered() {
+    // Still running at the deadline, with the message read: it may have
+    // taken it.
+    let site = site_with_command(r#"["sh", "-c", "cat > given.eml; sleep 20"]"#);
+    site.edit("feed.toml", "timeout_s = 30", "timeout_s = 1");
+    site.ok(&["build"]);
+    let started = std::time::Instant::now();
+    let run = site.run_now(&["deliver"]);
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "it had the message and did not exit within 1 s ([smtp] timeout_s); it was stopped; it may have been taken"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(site.run_now(&["deliver"]).code, 1);
+
+    // Exits 0 without reading it: not delivered.
+    let site = site_with_command(r#"["true"]"#);
+    site.ok(&["build"]);
+    let run = site.run_now(&["deliver"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("was not delivered to matinale@lists.example.org: it exited with status 0 before reading the whole message"),
+        "{}",
+        run.stderr
+    );
+    assert!(site
+        .read("out/newsletter/deliveries.json")
+        .contains("\"state\": \"not-delivered\""));
+}
