@@ -154,11 +154,17 @@ pub fn deliver(
         via: engine.via(),
         outcome,
     };
+    // Every refusal names the edition, where it would go and through what.
+    let not_handed = format!(
+        "the edition of {date} is not handed to {} through {}",
+        delivery.to,
+        engine.via()
+    );
     let Some(edition) = ledger.get(date) else {
         let due = crate::newsletter::cutoff(config, date);
         if due > now {
             return Err(refused(format!(
-                "the edition of {date} is due at {}: until then it is a preview, and a preview is never delivered",
+                "{not_handed}: it is due at {}; until then it is a preview, and a preview is never delivered",
                 local(config, due)
             )));
         }
@@ -192,7 +198,7 @@ pub fn deliver(
     let allowed = chrono::Duration::hours(i64::from(delivery.max_delay_hours));
     if request.date.is_none() && late > allowed {
         return Err(refused(format!(
-            "the edition of {date} was due at {}, {} ago, more than [delivery] max_delay_hours = {}: it is not delivered by itself, so that no one gets old news by surprise\n  hint: to deliver it all the same: matinale deliver --date {date}",
+            "{not_handed}: it was due at {}, {} ago, more than [delivery] max_delay_hours = {}, and a late edition is not delivered by itself, so that no one gets old news by surprise\n  hint: to deliver it all the same: matinale deliver --date {date}",
             local(config, edition.cutoff),
             ago(late),
             delivery.max_delay_hours
@@ -201,13 +207,13 @@ pub fn deliver(
     let eml_path = config.layout.edition(date, EditionPart::Eml);
     let eml = std::fs::read(&eml_path).map_err(|e| {
         refused(format!(
-            "cannot read the edition's master copy {}: {e}\n  hint: make it again with `matinale newsletter --date {date}`",
+            "{not_handed}: cannot read its master copy {}: {e}\n  hint: make it again with `matinale newsletter --date {date}`",
             eml_path.display()
         ))
     })?;
     let message = for_engine(&eml, delivery, &message_id).map_err(|why| {
         refused(format!(
-            "{}: {why}\n  hint: make it again with `matinale newsletter --date {date}`",
+            "{not_handed}: {}: {why}\n  hint: make it again with `matinale newsletter --date {date}`",
             eml_path.display()
         ))
     })?;

@@ -425,9 +425,13 @@ fn a_late_edition_is_delivered_only_when_named() {
         .contains("newsletter 2026-11-26: edition, 11 articles"));
     assert_eq!(
         run.stderr,
-        "error: the edition of 2026-11-26 was due at 2026-11-26 07:00 +01:00, 7 h ago, more than [delivery] \
-         max_delay_hours = 6: it is not delivered by itself, so that no one gets old news by surprise\n  hint: to \
-         deliver it all the same: matinale deliver --date 2026-11-26\n"
+        format!(
+            "error: the edition of 2026-11-26 is not handed to {LIST} through {}: it was due at 2026-11-26 07:00 \
+             +01:00, 7 h ago, more than [delivery] max_delay_hours = 6, and a late edition is not delivered by \
+             itself, so that no one gets old news by surprise\n  hint: to deliver it all the same: matinale \
+             deliver --date 2026-11-26\n",
+            via(port)
+        )
     );
     assert!(!site.path("out/newsletter/deliveries.json").exists());
     let run = site.run(&[&late[..], &["deliver", "--date", "2026-11-26"]].concat());
@@ -458,8 +462,11 @@ fn previews_are_never_delivered_nor_recorded() {
     assert_eq!(run.code, 1);
     assert_eq!(
         run.stderr,
-        "error: the edition of 2026-11-26 is due at 2026-11-26 07:00 +01:00: until then it is a preview, and a \
-         preview is never delivered\n"
+        format!(
+            "error: the edition of 2026-11-26 is not handed to {LIST} through {}: it is due at 2026-11-26 07:00 \
+             +01:00; until then it is a preview, and a preview is never delivered\n",
+            via(port)
+        )
     );
     let nothing = |date: &str| {
         format!(
@@ -735,4 +742,43 @@ fn a_command_that_hangs_or_reads_nothing_is_never_taken_for_delivered() {
     assert!(site
         .read("out/newsletter/deliveries.json")
         .contains("\"state\": \"not-delivered\""));
+}
+
+#[test]
+fn only_the_edition_s_own_master_copy_is_handed_over() {
+    let (port, mailbox) = relay(&[]);
+    let site = site_delivering(port);
+    site.ok(&["build"]);
+    let eml = "out/newsletter/2026-11-26.eml";
+    site.edit(eml, ".edition.", ".test-0123456789abcdef.");
+    let run = site.run_now(&["deliver"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: the edition of 2026-11-26 is not handed to {LIST} through {}: {eml}: its Message-ID is \
+             <2026-11-26.test-0123456789abcdef.matinale.journaldugeek.com@www.journaldugeek.com>, not the \
+             edition's {MESSAGE_ID}: it is not the edition's master copy\n  hint: make it again with \
+             `matinale newsletter --date 2026-11-26`\n",
+            via(port)
+        )
+    );
+    std::fs::remove_file(site.path(eml)).unwrap();
+    let run = site.run_now(&["deliver"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!(
+            "cannot read its master copy {eml}: No such file or directory (os error 2)"
+        )),
+        "{}",
+        run.stderr
+    );
+    // Made again from the ledger, it goes.
+    site.ok(&["newsletter", "--date", "2026-11-26"]);
+    let run = site.ok(&["deliver"]);
+    assert_eq!(run.stdout, delivered_line(port));
+    assert_eq!(messages(&mailbox, 1).len(), 1);
+    assert!(!site
+        .read("out/newsletter/deliveries.json")
+        .contains("test-"));
 }
