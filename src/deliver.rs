@@ -183,7 +183,7 @@ pub fn deliver(
         }
         Some(r) if r.state == State::HandingOff && !request.again => {
             return Err(refused(format!(
-                "the edition of {date} (Message-ID {}) was being handed to {} through {} at {}, and that run did not learn whether it was taken (the connection was lost after the message was sent, or the run was stopped): it is not given again by itself, so that no subscriber gets it twice\n  hint: look for Message-ID {} in the relay's log (Postfix: `grep -F '{}' /var/log/mail.log`, then the queue id's `status=`); if it never arrived, give it again with `matinale deliver --date {date} --again`",
+                "the edition of {date} (Message-ID {}) was being handed to {} through {} at {}, and that run did not learn whether it was taken (the connection was lost after the message was sent, or the run was stopped): it is not given again by itself, so that no subscriber gets it twice\n  hint: look for Message-ID {} in the relay's log (Postfix: `grep -F '{}' /var/log/mail.log`, then the queue id's `status=`); if it arrived, there is nothing to do; if it never did, give it again with `matinale deliver --date {date} --again`",
                 r.message_id,
                 r.to,
                 r.via,

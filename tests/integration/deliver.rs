@@ -351,8 +351,8 @@ fn a_relay_lost_after_the_whole_message_is_never_given_again_without_again() {
                  at 2026-11-26 07:30 +01:00, and that run did not learn whether it was taken (the connection was \
                  lost after the message was sent, or the run was stopped): it is not given again by itself, so \
                  that no subscriber gets it twice\n  hint: look for Message-ID {MESSAGE_ID} in the relay's log \
-                 (Postfix: `grep -F '{}' /var/log/mail.log`, then the queue id's `status=`); if it never arrived, \
-                 give it again with `matinale deliver --date 2026-11-26 --again`\n",
+                 (Postfix: `grep -F '{}' /var/log/mail.log`, then the queue id's `status=`); if it arrived, there \
+                 is nothing to do; if it never did, give it again with `matinale deliver --date 2026-11-26 --again`\n",
                 via(port),
                 MESSAGE_ID.trim_matches(['<', '>'])
             )),
