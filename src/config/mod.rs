@@ -315,6 +315,18 @@ mod tests {
     }
 
     #[test]
+    fn a_subscribe_path_with_spaces_at_a_segment_s_end_is_refused() {
+        for path in [" ", " /x/", "x /"] {
+            let src = format!("{MINIMAL}subscribe_path = \"{path}\"\n");
+            let e = Config::parse(&src, Path::new("feed.toml")).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                format!("feed.toml:4: site.subscribe_path: `{path}` must be a relative folder inside the output folder, made of plain path segments, e.g. \"abonnement/\"")
+            );
+        }
+    }
+
+    #[test]
     fn unknown_key_names_line_and_table() {
         let src = format!("{MINIMAL}\n[feeds]\nmax_itemz = 3\n");
         let e = Config::parse(&src, Path::new("feed.toml")).unwrap_err();

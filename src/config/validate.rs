@@ -164,9 +164,12 @@ fn subscribe_path(raw: Option<String>, v: &mut Validator) -> String {
     let subscribe_path = raw.unwrap_or_else(|| "abonnement/".to_owned());
     // Used as a file path and as a relative URL: plain path segments only
     // (no scheme, query or fragment, no backslash or control character,
-    // nothing that climbs out); non-ASCII is percent-encoded in URLs.
+    // nothing that climbs out; no space at either end of a segment, which
+    // a URL parser strips, turning " /x/" into "/x/", out of the feeds'
+    // base URL); non-ASCII is percent-encoded in URLs.
     let url_safe = !subscribe_path.contains([':', '?', '#', '\\', '%'])
-        && !subscribe_path.chars().any(char::is_control);
+        && !subscribe_path.chars().any(char::is_control)
+        && subscribe_path.split('/').all(|s| s == s.trim());
     if !url_safe || !is_safe_relative(&subscribe_path) {
         v.err(
             "site",
