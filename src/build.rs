@@ -614,7 +614,7 @@ pub fn all(
     Ok((feeds_report, edition))
 }
 
-fn read_ledger(config: &Config) -> Result<Ledger, Error> {
+pub(crate) fn read_ledger(config: &Config) -> Result<Ledger, Error> {
     let path = config.layout.ledger();
     match std::fs::read_to_string(&path) {
         Ok(text) => Ledger::parse(&text).map_err(|e| Error::Invalid {

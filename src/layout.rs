@@ -5,9 +5,9 @@
 //! top, each category's under `category/<slug>/`, the newsletter's editions
 //! under `newsletter/`), the subscribe page, the archive, the web copies
 //! and the partials; the newsletter's folder holds each edition's master
-//! copy, the ledger and the memory of a feed source; the state folder
-//! (`.matinale/`, beside feed.toml) holds the run lock, the ping record and
-//! the copy of a remote source.
+//! copy, the ledger, the record of deliveries and the memory of a feed
+//! source; the state folder (`.matinale/`, beside feed.toml) holds the run
+//! lock, the ping record and the copy of a remote source.
 //!
 //! The sitemaps sit at the top of the feeds' folder, beside the site's
 //! feed; the lines that announce them, among the partials.
@@ -377,6 +377,12 @@ impl Layout {
         self.newsletter.join("ledger.json")
     }
 
+    /// The record of each edition's hand-off to the engine that sends it
+    /// (`deliver`), beside the ledger of the editions made.
+    pub fn deliveries(&self) -> PathBuf {
+        self.newsletter.join("deliveries.json")
+    }
+
     /// The memory of a feed source's items.
     pub fn seen(&self) -> PathBuf {
         self.newsletter.join("seen.jsonl")
@@ -544,5 +550,9 @@ mod tests {
             Path::new("site/out/newsletter/2026-11-26.{html,txt,eml}")
         );
         assert_eq!(l.ledger(), Path::new("site/out/newsletter/ledger.json"));
+        assert_eq!(
+            l.deliveries(),
+            Path::new("site/out/newsletter/deliveries.json")
+        );
     }
 }

@@ -9,9 +9,11 @@
 //! snippets), [`sitemap`] (the site's and Google News's sitemaps),
 //! [`templates`]. The doors to the outside are the loaders in
 //! [`content`], [`fetch`] (a remote source), [`output`] (atomic writes, run
-//! lock), [`mail`] (SMTP), [`websub`] (the hub), [`serve`] (the preview
-//! server) and [`clock`]. [`build`] ties them into the commands, and
-//! [`init`] writes a new site's starter files.
+//! lock), [`mail`] (SMTP, and the hand-off to the engine that sends an
+//! edition on), [`websub`] (the hub), [`serve`] (the preview server) and
+//! [`clock`]. [`build`] ties them into the commands, [`deliver`] gives
+//! each edition, once, to that engine, and [`init`] writes a new site's
+//! starter files.
 //!
 //! Beneath them all, depending on no other module of the crate: [`error`]
 //! (the error type and the problem report), [`text`] (plain text, escaping,
@@ -22,6 +24,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod content;
+pub mod deliver;
 pub mod error;
 pub mod feed;
 pub mod fetch;

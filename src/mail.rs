@@ -1,5 +1,6 @@
 //! Delivering a message: through the SMTP relay of `[smtp]`, or, without
-//! one, into a folder.
+//! one, into a folder; and handing an edition to the engine that sends it
+//! on ([`HandOff`]: the relay, or a program), telling where it stopped.
 //!
 //! Secure by default, as lettre is: TLS unless `security = "none"`, which
 //! the config refuses towards a host that is not loopback unless
@@ -18,6 +19,9 @@ use lettre::transport::smtp::Error as SmtpError;
 use lettre::{Address, SmtpTransport, Transport as _};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+mod handoff;
+pub use handoff::{HandOff, HandOffError, Pipe};
 
 /// Why a message was not delivered.
 #[derive(Debug, thiserror::Error)]
@@ -219,6 +223,9 @@ fn read_ca(path: &Path) -> Result<Certificate, MailError> {
     })
 }
 
+/// Where a test send's recipient comes from, for the hint of a refusal.
+const TEST_RECIPIENT: &str = "the --to address";
+
 /// Attempts on a temporary (4xx) refusal, and the pause before each retry.
 const RETRIES: [Duration; 2] = [Duration::from_secs(1), Duration::from_secs(3)];
 
@@ -236,9 +243,9 @@ impl Transport for Relay<'_> {
                         std::thread::sleep(*p);
                         continue;
                     }
-                    return Err(self.explain(&e));
+                    return Err(self.explain(&e, TEST_RECIPIENT));
                 }
-                Err(e) => return Err(self.explain(&e)),
+                Err(e) => return Err(self.explain(&e, TEST_RECIPIENT)),
             }
         }
     }
@@ -293,8 +300,9 @@ impl Relay<'_> {
 }
 
 impl Relay<'_> {
-    /// An actionable message for a lettre error.
-    fn explain(&self, e: &SmtpError) -> MailError {
+    /// An actionable message for a lettre error; a refusal hints at
+    /// `recipient`, where the address it refused comes from.
+    fn explain(&self, e: &SmtpError, recipient: &str) -> MailError {
         let text = e.to_string();
         let code = e.status().map(|c| c.to_string()).unwrap_or_default();
         let refused = io_kind(e) == Some(std::io::ErrorKind::ConnectionRefused);
@@ -338,8 +346,9 @@ for a relay with a private certificate, set [smtp] ca_file"
         } else if e.is_permanent() {
             (
                 format!("refused ({text})"),
-                "the relay's answer above says why; check the --to address and [newsletter] from"
-                    .to_owned(),
+                format!(
+                    "the relay's answer above says why; check {recipient} and [newsletter] from"
+                ),
             )
         } else if matches!(
             io_kind(e),

@@ -6,6 +6,7 @@
 
 mod build;
 mod check;
+mod deliver;
 mod init;
 mod newsletter;
 mod ping;
@@ -69,6 +70,10 @@ pub enum Command {
         /// stops and keeps the live feeds).
         #[arg(long)]
         allow_shrink: bool,
+        /// Then hand the edition due to the engine that sends it (see
+        /// `deliver`): the cron one-liner.
+        #[arg(long)]
+        deliver: bool,
     },
     /// Build the feeds (RSS, Atom, JSON Feed, and one set per category),
     /// the subscribe page, the archive and the snippets; no new edition.
@@ -100,6 +105,20 @@ pub enum Command {
         /// The edition's date (YYYY-MM-DD); default: the latest one due.
         #[arg(long, value_name = "D", value_parser = parse_day)]
         date: Option<chrono::NaiveDate>,
+    },
+    /// Hand the edition due to the engine that sends it to the
+    /// subscribers ([delivery]: a list server through [smtp], or a
+    /// command), once: an edition delivered, or whose hand-off has an
+    /// unknown outcome, is not given again.
+    Deliver {
+        /// The edition's date (YYYY-MM-DD); default: the latest one due.
+        /// A named edition is delivered however late.
+        #[arg(long, value_name = "D", value_parser = parse_day)]
+        date: Option<chrono::NaiveDate>,
+        /// Give again an edition whose hand-off has an unknown outcome
+        /// (check the relay's log first).
+        #[arg(long)]
+        again: bool,
     },
     /// Tell the WebSub hub ([feeds] websub_hub) about every feed changed
     /// by builds since the last successful ping.
@@ -245,17 +264,30 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         verbose: args.verbose,
     };
     match args.command {
-        Command::Build { ping, allow_shrink } => {
+        Command::Build {
+            ping,
+            allow_shrink,
+            deliver,
+        } => {
+            let engine = deliver.then(|| deliver::engine(&ctx)).transpose()?;
             build::run_all(&ctx, shrink(allow_shrink), crate::build::Recording::Record)?;
-            if ping {
-                ping::run(&ctx)?;
-            }
-            Ok(())
+            // The edition first: it is due now. A failed hand-off still
+            // lets the hub hear of the new feeds.
+            let delivered = match &engine {
+                Some(engine) => deliver::run(&ctx, engine, Default::default()),
+                None => Ok(()),
+            };
+            let pinged = if ping { ping::run(&ctx) } else { Ok(()) };
+            delivered.and(pinged)
         }
         Command::Feeds { allow_shrink } => build::run(&ctx, shrink(allow_shrink)),
         Command::Check => check::run(&ctx),
         Command::Newsletter { date } => newsletter::run(&ctx, date),
         Command::SendTest { to, date } => send_test::run(&ctx, &to, date),
+        Command::Deliver { date, again } => {
+            let engine = deliver::engine(&ctx)?;
+            deliver::run(&ctx, &engine, crate::deliver::Request { date, again })
+        }
         Command::Ping => ping::run(&ctx),
         Command::Serve { port } => serve::run(ctx, &args.config, args.now.as_ref(), port),
         // Handled above, before a configuration is read.

@@ -40,6 +40,8 @@ pub struct Config {
     pub newsletter: Newsletter,
     pub smtp: Smtp,
     pub sitemaps: Sitemaps,
+    /// How `deliver` hands each edition over; `None`: it does not.
+    pub delivery: Option<Delivery>,
     /// Where every output and state file goes, computed from the above.
     pub layout: Layout,
 }
@@ -70,6 +72,41 @@ pub struct Smtp {
     /// Extra trusted CA (PEM), absolute.
     pub ca_file: Option<PathBuf>,
     pub allow_plaintext: bool,
+}
+
+/// How `deliver` hands each edition to the engine that sends it to the
+/// subscribers (`[delivery]`): a list server behind the site's MTA, or a
+/// platform's inbound address.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub method: DeliveryMethod,
+    /// The list's posting address, or the platform's inbound address: the
+    /// envelope's recipient and the `To:` of the copy handed over.
+    pub to: lettre::Address,
+    /// An edition this late past its send time is not delivered unless
+    /// named with `--date`.
+    pub max_delay_hours: u32,
+    /// The body's unsubscribe link when `[newsletter] unsubscribe_url` is
+    /// not set: the list engine's leave address, as a `mailto:` link.
+    pub unsubscribe_link: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeliveryMethod {
+    /// Through the `[smtp]` relay, to [`Delivery::to`].
+    Smtp,
+    /// The message on the standard input of this program and its
+    /// arguments (e.g. `sendmail -t -i`).
+    Command(Vec<String>),
+}
+
+impl DeliveryMethod {
+    pub fn name(&self) -> &'static str {
+        match self {
+            DeliveryMethod::Smtp => "smtp",
+            DeliveryMethod::Command(_) => "command",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -247,9 +284,19 @@ impl Config {
         let content = validate::content(raw.content, &root, &mut v);
         let feeds = validate::feeds(raw.feeds, &site, &root, &mut v);
         let ctas = validate::ctas(raw.cta, &mut v);
+        // Whether the body's unsubscribe link is the site's own page, before
+        // the default fills it in.
+        let unsubscribe_url_set = raw
+            .newsletter
+            .unsubscribe_url
+            .as_deref()
+            .is_some_and(|u| !u.trim().is_empty());
         let newsletter = validate::newsletter(raw.newsletter, &site, &root, &mut v);
         let smtp = validate::smtp(raw.smtp, &root, &mut v);
         let sitemaps = validate::sitemaps(raw.sitemaps, &site, &mut v);
+        let delivery = raw
+            .delivery
+            .map(|d| validate::delivery(d, &newsletter, unsubscribe_url_set, &smtp, &mut v));
         validate::folders(&root, &content, &feeds, &newsletter, &mut v);
         v.finish()?;
         let layout = Layout::new(
@@ -268,6 +315,7 @@ impl Config {
             newsletter,
             smtp,
             sitemaps,
+            delivery,
             layout,
             root,
         })
@@ -297,6 +345,18 @@ mod tests {
         assert_eq!(c.site.timezone, Tz::UTC);
         assert!(c.sitemaps.enabled && c.sitemaps.news);
         assert_eq!(c.sitemaps.publication_name, "T");
+    }
+
+    #[test]
+    fn a_subscribe_path_with_spaces_at_a_segment_s_end_is_refused() {
+        for path in [" ", " /x/", "x /"] {
+            let src = format!("{MINIMAL}subscribe_path = \"{path}\"\n");
+            let e = Config::parse(&src, Path::new("feed.toml")).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                format!("feed.toml:4: site.subscribe_path: `{path}` must be a relative folder inside the output folder, made of plain path segments, e.g. \"abonnement/\"")
+            );
+        }
     }
 
     #[test]

@@ -60,6 +60,7 @@ pub struct RawConfig {
     pub smtp: RawSmtp,
     #[serde(default)]
     pub sitemaps: RawSitemaps,
+    pub delivery: Option<RawDelivery>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -145,4 +146,13 @@ pub struct RawSitemaps {
     pub enabled: Option<bool>,
     pub news: Option<bool>,
     pub publication_name: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDelivery {
+    pub method: Option<String>,
+    pub to: Option<String>,
+    pub command: Option<Vec<String>>,
+    pub max_delay_hours: Option<u32>,
 }

@@ -10,11 +10,12 @@
 
 use super::locate::key_line;
 use super::raw::{
-    Integer, RawContent, RawCta, RawFeeds, RawNewsletter, RawSite, RawSitemaps, RawSmtp,
+    Integer, RawContent, RawCta, RawDelivery, RawFeeds, RawNewsletter, RawSite, RawSitemaps,
+    RawSmtp,
 };
 use super::{
-    is_safe_relative, Content, Cta, Feeds, Newsletter, OnInvalid, Security, Site, Sitemaps, Smtp,
-    SourceKind,
+    is_safe_relative, Content, Cta, Delivery, DeliveryMethod, Feeds, Newsletter, OnInvalid,
+    Security, Site, Sitemaps, Smtp, SourceKind,
 };
 use crate::error::{Problem, Problems};
 use crate::text::plain;
@@ -926,6 +927,112 @@ pub(super) fn sitemaps(s: RawSitemaps, site: &Site, v: &mut Validator) -> Sitema
         enabled: s.enabled.unwrap_or(true),
         news: s.news.unwrap_or(true),
         publication_name,
+    }
+}
+
+/// `[delivery]`. The relay or the command must be there, and the edition
+/// handed to a list engine must carry an unsubscribe link it honours.
+pub(super) fn delivery(
+    d: RawDelivery,
+    newsletter: &Newsletter,
+    unsubscribe_url_set: bool,
+    smtp: &Smtp,
+    v: &mut Validator,
+) -> Delivery {
+    let example_to = "\"matinale@lists.example.org\"";
+    let method = match (d.method.as_deref().unwrap_or("smtp"), d.command) {
+        ("smtp", None) => {
+            if smtp.host.is_none() {
+                v.err(
+                    "delivery",
+                    None,
+                    "method",
+                    "\"smtp\" hands the edition to the [smtp] relay, but [smtp] host is not set; set it (e.g. the site's Postfix, \"127.0.0.1\"), or use method = \"command\"",
+                );
+            }
+            DeliveryMethod::Smtp
+        }
+        ("smtp", Some(_)) => {
+            v.err(
+                "delivery",
+                None,
+                "command",
+                "is only run with method = \"command\"; remove it, or set method = \"command\"",
+            );
+            DeliveryMethod::Smtp
+        }
+        ("command", command) => {
+            let command = command.unwrap_or_default();
+            if command.first().is_none_or(|p| p.trim().is_empty()) {
+                v.err(
+                    "delivery",
+                    None,
+                    "command",
+                    "must name the program that takes the message on its standard input, e.g. [\"/usr/sbin/sendmail\", \"-t\", \"-i\"]",
+                );
+            }
+            DeliveryMethod::Command(command)
+        }
+        (other, _) => {
+            v.err(
+                "delivery",
+                None,
+                "method",
+                format!("unknown method `{other}`; expected \"smtp\" or \"command\""),
+            );
+            DeliveryMethod::Smtp
+        }
+    };
+    let fallback = || lettre::Address::new("newsletter", "localhost").expect("valid");
+    let to = match d.to.as_deref().map(str::trim) {
+        None | Some("") => {
+            v.err(
+                "delivery",
+                None,
+                "to",
+                format!("must be set: the list's posting address, e.g. {example_to}, or the platform's inbound address"),
+            );
+            fallback()
+        }
+        Some(a) => a.parse::<lettre::Address>().unwrap_or_else(|e| {
+            v.err(
+                "delivery",
+                None,
+                "to",
+                format!("`{a}` is not an address ({e}); expected e.g. {example_to}"),
+            );
+            fallback()
+        }),
+    };
+    let max_delay_hours = d.max_delay_hours.unwrap_or(6);
+    if max_delay_hours == 0 {
+        v.err(
+            "delivery",
+            None,
+            "max_delay_hours",
+            "must be at least 1 (hours)",
+        );
+    }
+    // A list engine has no page that reads the default link's token: its
+    // subscribers leave by writing to its leave address.
+    let unsubscribe_link = match (&newsletter.unsubscribe_mailto, unsubscribe_url_set) {
+        (_, true) => None,
+        (Some(mailto), false) => Some(format!("mailto:{mailto}?subject=unsubscribe")),
+        (None, false) => {
+            v.err(
+                "newsletter",
+                None,
+                "unsubscribe_mailto",
+                "must be set with [delivery] when unsubscribe_url is not: the edition's unsubscribe link would be a page of the site that no list engine answers; set it to the list's leave address, e.g. \"matinale-leave@lists.example.org\", or set unsubscribe_url to the platform's unsubscribe page",
+            );
+            None
+        }
+    };
+    Delivery {
+        method,
+        to,
+        max_delay_hours,
+        unsubscribe_link,
     }
 }
 

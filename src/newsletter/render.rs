@@ -135,6 +135,17 @@ pub fn unsubscribe_url(
     templates: &Templates,
     to: &Recipient,
 ) -> Result<String, Error> {
+    // Handed to a list engine with no unsubscribe page of its own: its
+    // leave address.
+    if let (Some(link), Recipient::Platform | Recipient::Test(_)) = (
+        config
+            .delivery
+            .as_ref()
+            .and_then(|d| d.unsubscribe_link.as_ref()),
+        to,
+    ) {
+        return Ok(link.clone());
+    }
     let token = match to {
         Recipient::Platform => config.newsletter.token_placeholder.clone(),
         Recipient::Web => return Ok(newsletter_page(config)),
@@ -708,6 +719,31 @@ impl Stamp {
     }
 }
 
+/// The Message-ID of the edition of `date` for `to`: the master copy's is
+/// the edition's own, a test's is its own.
+pub fn message_id(config: &Config, date: NaiveDate, to: &Recipient) -> String {
+    stamped_message_id(config, date, to, None)
+}
+
+/// [`message_id`], a test send's made its own by its random number.
+fn stamped_message_id(
+    config: &Config,
+    date: NaiveDate,
+    to: &Recipient,
+    nonce: Option<u64>,
+) -> String {
+    let id_part = match (to, nonce) {
+        (Recipient::Test(_), Some(nonce)) => format!("test-{nonce:016x}"),
+        (Recipient::Test(addr), None) => format!("test-{:016x}", fnv1a64(addr.as_bytes())),
+        _ => "edition".to_owned(),
+    };
+    format!(
+        "<{date}.{id_part}.{}@{}>",
+        config.newsletter.list_id.replace(['<', '>', '@', ' '], ""),
+        config.site.domain()
+    )
+}
+
 /// The edition as a MIME message (multipart/alternative: text, then HTML).
 pub fn message(
     config: &Config,
@@ -736,26 +772,22 @@ pub fn message(
             )]),
         });
     }
-    let domain = config.site.domain();
     let to_box: Mailbox = match to {
         Recipient::Test(addr) => addr.parse().map_err(|e| bad_address(addr, e))?,
         _ => n.from.clone(),
     };
-    let id_part = match (to, stamp) {
-        (Recipient::Test(_), Stamp::Sent(Sent { nonce, .. })) => format!("test-{nonce:016x}"),
-        (Recipient::Test(addr), Stamp::Cutoff(_)) => {
-            format!("test-{:016x}", fnv1a64(addr.as_bytes()))
-        }
-        _ => "edition".to_owned(),
+    let nonce = match stamp {
+        Stamp::Sent(Sent { nonce, .. }) => Some(nonce),
+        Stamp::Cutoff(_) => None,
     };
-    let message_id = format!(
-        "<{date}.{id_part}.{}@{domain}>",
-        n.list_id.replace(['<', '>', '@', ' '], "")
-    );
+    let message_id = stamped_message_id(config, date, to, nonce);
     let unsubscribe = &rendered.unsubscribe;
     let mut list_unsubscribe = format!("<{unsubscribe}>");
-    if let Some(mailto) = &n.unsubscribe_mailto {
-        list_unsubscribe.push_str(&format!(", <mailto:{mailto}?subject=unsubscribe>"));
+    match &n.unsubscribe_mailto {
+        Some(mailto) if !unsubscribe.starts_with("mailto:") => {
+            list_unsubscribe.push_str(&format!(", <mailto:{mailto}?subject=unsubscribe>"));
+        }
+        _ => {}
     }
     let header = |name: &'static str, value: String| {
         HeaderValue::new(HeaderName::new_from_ascii_str(name), value)
@@ -771,11 +803,15 @@ pub fn message(
             "List-Id",
             format!("\"{}\" <{}>", n.name.replace(['"', '\\'], ""), n.list_id),
         ))
-        .raw_header(header("List-Unsubscribe", list_unsubscribe))
-        .raw_header(header(
+        .raw_header(header("List-Unsubscribe", list_unsubscribe));
+    // One-click unsubscription (RFC 8058) is a POST to an https URL: with
+    // none to post to, the header would promise what no one honours.
+    if unsubscribe.starts_with("https://") {
+        builder = builder.raw_header(header(
             "List-Unsubscribe-Post",
             "List-Unsubscribe=One-Click".to_owned(),
         ));
+    }
     if let Some(r) = &n.reply_to {
         builder = builder.reply_to(r.clone());
     }

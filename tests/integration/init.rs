@@ -51,9 +51,8 @@ fn init_writes_a_site_that_builds_and_checks_at_once() {
         run.stdout
     );
     assert!(
-        run.stdout.contains(
-            "newsletter 2026-11-25: edition, 1 article, subject « Our first article »\n"
-        ),
+        run.stdout
+            .contains("newsletter 2026-11-25: edition, 1 article, subject « Our first article »\n"),
         "{}",
         run.stdout
     );

@@ -258,3 +258,46 @@ fn implicit_tls_towards_a_starttls_port_is_exit_3_with_a_hint() {
     );
     assert!(run.stderr.contains("\"tls\" is implicit TLS (usually port 465), \"starttls\" starts in clear then upgrades (usually 587)"), "{}", run.stderr);
 }
+
+#[test]
+fn deliver_hands_the_edition_over_starttls_with_auth() {
+    let (port, pem, received) = starttls_server();
+    let site = tls_site(port, &pem);
+    let config = site.read("feed.toml");
+    site.write(
+        "feed.toml",
+        &format!("{config}\n[delivery]\nto = \"matinale@lists.example.org\"\n"),
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_matinale"))
+        .args(["--now", crate::harness::SAMPLE_NOW, "build", "--deliver"])
+        .current_dir(site.dir.path())
+        .env("MATINALE_SMTP_PASSWORD", PASSWORD)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.ends_with(&format!(
+            "newsletter 2026-11-26: delivered to matinale@lists.example.org through 127.0.0.1:{port} \
+             (security = \"starttls\"): 250 queued (Message-ID \
+             <2026-11-26.edition.matinale.journaldugeek.com@www.journaldugeek.com>)\n"
+        )),
+        "{stdout}"
+    );
+    let data = received
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .unwrap()
+        .expect("a message over TLS");
+    let msg = mail_parser::MessageParser::default().parse(&data).unwrap();
+    assert_eq!(
+        msg.message_id(),
+        Some("2026-11-26.edition.matinale.journaldugeek.com@www.journaldugeek.com")
+    );
+    assert!(!site
+        .read("out/newsletter/deliveries.json")
+        .contains(PASSWORD));
+}
