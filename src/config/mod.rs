@@ -116,6 +116,23 @@ pub struct Newsletter {
     pub utm: std::collections::BTreeMap<String, String>,
     /// Absolute (resolved against [`Config::root`]).
     pub output_dir: PathBuf,
+    /// Where readers sign up; `None`: no form is drawn anywhere.
+    pub signup: Option<Signup>,
+}
+
+/// The sending platform's signup endpoint (`[newsletter.signup]`): the
+/// form every page and web copy carries posts there. matinale keeps no
+/// subscriber itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signup {
+    /// Where the form posts.
+    pub action: Url,
+    /// The name of the e-mail field the platform reads.
+    pub email_field: String,
+    /// Hidden fields the platform needs (a list id…), by name.
+    pub fields: std::collections::BTreeMap<String, String>,
+    /// A list engine's join address, offered as a `mailto:` link.
+    pub mailto: Option<lettre::Address>,
 }
 
 #[derive(Debug, Clone)]
@@ -232,7 +249,7 @@ impl Config {
         let site = validate::site(raw.site, &mut v);
         let content = validate::content(raw.content, &root, &mut v);
         let feeds = validate::feeds(raw.feeds, &site, &root, &mut v);
-        let ctas = validate::ctas(raw.cta, &mut v);
+        let mut ctas = validate::ctas(raw.cta, &mut v);
         let newsletter = validate::newsletter(raw.newsletter, &site, &root, &mut v);
         let smtp = validate::smtp(raw.smtp, &root, &mut v);
         let sitemaps = validate::sitemaps(raw.sitemaps, &site, &mut v);
@@ -245,6 +262,9 @@ impl Config {
             &newsletter.output_dir,
             &site.subscribe_path,
         );
+        if newsletter.signup.is_some() {
+            validate::newsletter_cta_to_form(&mut ctas, &layout);
+        }
         Ok(Config {
             path: path.to_path_buf(),
             site,

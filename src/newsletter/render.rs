@@ -23,6 +23,9 @@ use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// The id of the call to action that asks readers to subscribe.
+const NEWSLETTER_CTA: &str = "newsletter";
+
 /// Gmail clips a message at about 102 KB of source; stay well under.
 pub const HTML_LIMIT: usize = 80 * 1024;
 
@@ -154,7 +157,7 @@ fn newsletter_page(config: &Config) -> String {
     config
         .ctas
         .iter()
-        .find(|c| c.id == "newsletter")
+        .find(|c| c.id == NEWSLETTER_CTA)
         .map(|c| c.url.to_string())
         .unwrap_or_else(|| {
             config
@@ -567,8 +570,11 @@ impl Parts<'_> {
                 (k, v)
             })
             .collect();
+        // The email goes to subscribers: no call to action asks them to
+        // subscribe (they are offered to forward it instead).
         let ctas: Vec<BTreeMap<&str, String>> = crate::templates::cta_values(&config.ctas)
             .into_iter()
+            .filter(|c| self.web_copy || c.get("id").is_none_or(|id| id != NEWSLETTER_CTA))
             .map(|mut c| {
                 for key in ["text", "label"] {
                     if let Some(v) = c.get_mut(key) {
@@ -596,8 +602,12 @@ impl Parts<'_> {
             more => self.more.map(Serde),
             web_copy => self.web_copy,
             ctas => ctas,
+            // A form is for a web page: the web copy carries it, the email
+            // never (mail clients refuse or break forms).
+            signup => n.signup.as_ref().filter(|_| self.web_copy).map(crate::templates::signup_value),
             links => minijinja::context! {
                 view_in_browser => self.view_in_browser,
+                forward => self.view_in_browser,
                 unsubscribe => self.unsubscribe,
             },
         }
