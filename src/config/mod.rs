@@ -9,7 +9,8 @@
 //!
 //! Of the rest of the crate, configuration uses only [`crate::error`] (the
 //! problem report), [`crate::text`], the folder names of [`crate::layout`]
-//! and the URL helpers of [`crate::fetch`] (credentials hidden, escapes
+//! (and the URL of its signup form, where the newsletter's call to action
+//! leads), and the URL helpers of [`crate::fetch`] (credentials hidden, escapes
 //! decoded): every other module may depend on it.
 
 mod locate;

@@ -1132,6 +1132,44 @@ mod tests {
     }
 
     #[test]
+    fn the_newsletters_call_to_action_leads_to_the_signup_form() {
+        const SIGNUP: &str = "[newsletter.signup]\naction = \"https://lists.ex.org/join\"\n";
+        let url_of = |ctas: &str, signup: &str| {
+            let c = parse(&format!("{ctas}{signup}")).unwrap();
+            c.ctas.iter().map(|c| c.url.to_string()).collect::<Vec<_>>()
+        };
+        let cta = |id: &str, url: &str| {
+            format!("[[cta]]\nid = \"{id}\"\ntext = \"x\"\nurl = \"{url}\"\n")
+        };
+        // The archive or the subscribe page: the form on it.
+        for (url, form) in [
+            (
+                "https://ex.org/newsletter/",
+                "https://ex.org/newsletter/#inscription",
+            ),
+            (
+                "https://ex.org/abonnement/",
+                "https://ex.org/abonnement/#inscription",
+            ),
+            // Anywhere else, or already to a place on the page: as it is.
+            ("https://ex.org/la-matinale/", "https://ex.org/la-matinale/"),
+            (
+                "https://ex.org/newsletter/#top",
+                "https://ex.org/newsletter/#top",
+            ),
+        ] {
+            assert_eq!(url_of(&cta("newsletter", url), SIGNUP), [form], "{url}");
+            // Without a form, or for another call to action: as it is.
+            assert_eq!(url_of(&cta("newsletter", url), ""), [url], "{url}");
+            assert_eq!(url_of(&cta("news", url), SIGNUP), [url], "{url}");
+        }
+        let c = parse(SIGNUP).unwrap();
+        let signup = c.newsletter.signup.unwrap();
+        assert_eq!(signup.email_field, "email");
+        assert!(signup.fields.is_empty() && signup.mailto.is_none());
+    }
+
+    #[test]
     fn a_value_holding_a_line_break_is_quoted_on_one_line() {
         assert_eq!(
             problems("[newsletter]\nlist_id = \"a.b\\r\\nBcc: x@y.z\"\n"),

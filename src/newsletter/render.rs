@@ -10,6 +10,12 @@
 //! An email stays under [`HTML_LIMIT`] on any day, however many articles
 //! it carries: it shows less and less of them ([`Cut`]) until it fits; the
 //! web copy shows everything.
+//!
+//! The web copy ([`Recipient::Web`]) is a web page, not the email: it
+//! carries the signup form and what a shared link shows, and none of what
+//! only a subscriber's email says (its own address, why it came, how to
+//! leave). The email asks no subscriber to subscribe: the newsletter's
+//! call to action is left out, and forwarding the edition offered.
 
 use super::Layout;
 use crate::config::Config;

@@ -20,5 +20,6 @@ mod sample;
 mod send_test;
 mod send_tls;
 mod serve;
+mod signup;
 mod sitemaps;
 mod websub;
