@@ -117,16 +117,23 @@ pub enum Page {
     HeadPartial,
     /// The calls-to-action block for the site's article pages.
     CtaPartial,
+    /// The newsletter's signup form for the site's article pages.
+    SignupPartial,
 }
 
 impl Page {
-    pub const ALL: [Page; 4] = [
+    pub const ALL: [Page; 5] = [
         Page::Subscribe,
         Page::Archive,
         Page::HeadPartial,
         Page::CtaPartial,
+        Page::SignupPartial,
     ];
 }
+
+/// The fragment of the signup form on the pages that carry it (the
+/// subscribe page, the archive, each web copy): `…/newsletter/#inscription`.
+pub const SIGNUP_ANCHOR: &str = "inscription";
 
 /// The sitemaps under the feeds' folder, and the lines that announce them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -299,7 +306,7 @@ impl Layout {
         match page {
             Page::Subscribe => self.subscribe.clone(),
             Page::Archive => EDITIONS.to_owned(),
-            Page::HeadPartial | Page::CtaPartial => PARTIALS.to_owned(),
+            Page::HeadPartial | Page::CtaPartial | Page::SignupPartial => PARTIALS.to_owned(),
         }
     }
 
@@ -309,8 +316,16 @@ impl Layout {
             Page::Subscribe | Page::Archive => INDEX,
             Page::HeadPartial => "head.html",
             Page::CtaPartial => "cta.html",
+            Page::SignupPartial => "signup.html",
         };
         format!("{}{name}", self.page_dir(page))
+    }
+
+    /// The signup form on `page` (the subscribe page or the archive).
+    pub fn signup_url(&self, page: Page) -> Url {
+        let mut url = self.url(&self.page_dir(page));
+        url.set_fragment(Some(SIGNUP_ANCHOR));
+        url
     }
 
     /// The folder of the partials.
@@ -493,8 +508,13 @@ mod tests {
                 "newsletter/index.html",
                 "_partials/head.html",
                 "_partials/cta.html",
+                "_partials/signup.html",
                 "newsletter/2026-11-26.html"
             ]
+        );
+        assert_eq!(
+            l.signup_url(Page::Archive).as_str(),
+            "https://ex.org/feeds/newsletter/#inscription"
         );
     }
 

@@ -66,6 +66,7 @@ fn template(page: PageKind) -> &'static str {
         PageKind::Archive => "archive.html.j2",
         PageKind::HeadPartial => "head.html.j2",
         PageKind::CtaPartial => "cta.html.j2",
+        PageKind::SignupPartial => "signup.html.j2",
     }
 }
 
@@ -237,8 +238,18 @@ fn context(
         headlines => Value::from(Serde(&headlines)),
         latest => latest,
         editions => Value::from(Serde(&editions)),
-        labels => templates.labels(&site.language)?,
+        signup => config.newsletter.signup.as_ref().map(crate::templates::signup_value),
+        labels => labels(templates, &site.language)?,
     })
+}
+
+/// The fixed words in the site's language; a word a site's own
+/// labels.toml lacks (written before the word existed) is the built-in
+/// one, so that a new word of the pages does not break its build.
+fn labels(templates: &Templates, language: &str) -> Result<BTreeMap<String, String>, Error> {
+    let mut all = Templates::builtin().labels(language)?;
+    all.extend(templates.labels(language)?);
+    Ok(all)
 }
 
 /// The feed of newsletter editions, newest first: each entry links the

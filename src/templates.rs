@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Built-in templates, by file name.
-const BUILTIN: [(&str, &str); 7] = [
+const BUILTIN: [(&str, &str); 8] = [
     (
         "newsletter.html.j2",
         include_str!("../templates/newsletter.html.j2"),
@@ -31,6 +31,10 @@ const BUILTIN: [(&str, &str); 7] = [
     ),
     ("head.html.j2", include_str!("../templates/head.html.j2")),
     ("cta.html.j2", include_str!("../templates/cta.html.j2")),
+    (
+        "signup.html.j2",
+        include_str!("../templates/signup.html.j2"),
+    ),
 ];
 
 /// The long date in `language` (a BCP 47 tag), e.g. «jeudi 26 novembre
@@ -199,6 +203,31 @@ pub fn cta_values(ctas: &[crate::config::Cta]) -> Vec<BTreeMap<&'static str, Str
             ])
         })
         .collect()
+}
+
+/// The signup form as every template sees it: `action`, `email_field`,
+/// `fields` (a list of `name`, `value`, by name), `mailto` (a
+/// `mailto:…?subject=subscribe` link, or none) and `anchor`, the id the
+/// form's block carries on a page (`inscription`).
+pub fn signup_value(signup: &crate::config::Signup) -> minijinja::Value {
+    let fields: Vec<BTreeMap<&str, String>> = signup
+        .fields
+        .iter()
+        .map(|(name, value)| BTreeMap::from([("name", name.clone()), ("value", value.clone())]))
+        .collect();
+    // Url encodes what an address may hold and a link may not.
+    let mailto = signup.mailto.as_ref().and_then(|a| {
+        url::Url::parse(&format!("mailto:{a}?subject=subscribe"))
+            .ok()
+            .map(|u| u.to_string())
+    });
+    minijinja::context! {
+        action => signup.action.to_string(),
+        email_field => signup.email_field.clone(),
+        fields => fields,
+        mailto => mailto,
+        anchor => crate::layout::SIGNUP_ANCHOR,
+    }
 }
 
 fn wrap_filter(text: String, width: Option<usize>, indent: Option<String>) -> String {

@@ -65,7 +65,7 @@ fn print(ctx: &Ctx, report: &crate::build::FeedsReport) {
             if categories == 1 { "y" } else { "ies" }
         ));
     }
-    let partials = [Page::HeadPartial, Page::CtaPartial].map(|p| {
+    let partials = [Page::HeadPartial, Page::CtaPartial, Page::SignupPartial].map(|p| {
         let page = layout.page(p);
         page.rsplit('/').next().unwrap_or_default().to_owned()
     });

@@ -9,7 +9,8 @@
 //!
 //! Of the rest of the crate, configuration uses only [`crate::error`] (the
 //! problem report), [`crate::text`], the folder names of [`crate::layout`]
-//! and the URL helpers of [`crate::fetch`] (credentials hidden, escapes
+//! (and the URL of its signup form, where the newsletter's call to action
+//! leads), and the URL helpers of [`crate::fetch`] (credentials hidden, escapes
 //! decoded): every other module may depend on it.
 
 mod locate;
@@ -154,6 +155,23 @@ pub struct Newsletter {
     pub utm: std::collections::BTreeMap<String, String>,
     /// Absolute (resolved against [`Config::root`]).
     pub output_dir: PathBuf,
+    /// Where readers sign up; `None`: no form is drawn anywhere.
+    pub signup: Option<Signup>,
+}
+
+/// The sending platform's signup endpoint (`[newsletter.signup]`): the
+/// form every page and web copy carries posts there. matinale keeps no
+/// subscriber itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signup {
+    /// Where the form posts.
+    pub action: Url,
+    /// The name of the e-mail field the platform reads.
+    pub email_field: String,
+    /// Hidden fields the platform needs (a list id…), by name.
+    pub fields: std::collections::BTreeMap<String, String>,
+    /// A list engine's join address, offered as a `mailto:` link.
+    pub mailto: Option<lettre::Address>,
 }
 
 #[derive(Debug, Clone)]
@@ -283,7 +301,7 @@ impl Config {
         let site = validate::site(raw.site, &mut v);
         let content = validate::content(raw.content, &root, &mut v);
         let feeds = validate::feeds(raw.feeds, &site, &root, &mut v);
-        let ctas = validate::ctas(raw.cta, &mut v);
+        let mut ctas = validate::ctas(raw.cta, &mut v);
         // Whether the body's unsubscribe link is the site's own page, before
         // the default fills it in.
         let unsubscribe_url_set = raw
@@ -306,6 +324,9 @@ impl Config {
             &newsletter.output_dir,
             &site.subscribe_path,
         );
+        if newsletter.signup.is_some() {
+            validate::newsletter_cta_to_form(&mut ctas, &layout);
+        }
         Ok(Config {
             path: path.to_path_buf(),
             site,

@@ -125,6 +125,17 @@ pub struct RawNewsletter {
     pub postal_address: Option<String>,
     pub utm: Option<BTreeMap<String, String>>,
     pub output_dir: Option<String>,
+    pub signup: Option<RawSignup>,
+}
+
+/// `[newsletter.signup]`: where readers sign up, on the sending platform.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSignup {
+    pub action: String,
+    pub email_field: Option<String>,
+    pub fields: Option<BTreeMap<String, String>>,
+    pub mailto: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -10,14 +10,15 @@
 
 use super::locate::key_line;
 use super::raw::{
-    Integer, RawContent, RawCta, RawDelivery, RawFeeds, RawNewsletter, RawSite, RawSitemaps,
-    RawSmtp,
+    Integer, RawContent, RawCta, RawDelivery, RawFeeds, RawNewsletter, RawSignup, RawSite,
+    RawSitemaps, RawSmtp,
 };
 use super::{
     is_safe_relative, Content, Cta, Delivery, DeliveryMethod, Feeds, Newsletter, OnInvalid,
-    Security, Site, Sitemaps, Smtp, SourceKind,
+    Security, Signup, Site, Sitemaps, Smtp, SourceKind,
 };
 use crate::error::{Problem, Problems};
+use crate::layout::{Layout, Page};
 use crate::text::plain;
 use chrono_tz::Tz;
 use lettre::message::Mailbox;
@@ -84,6 +85,11 @@ impl<'a> Validator<'a> {
             Some(i) => format!("{table}[{i}].{key}"),
             None => format!("{table}.{key}"),
         };
+        self.err_at(line, field, msg);
+    }
+
+    /// A problem at `line`, for a field that is not one `key = …` line.
+    fn err_at(&mut self, line: Option<usize>, field: String, msg: impl Into<String>) {
         // A message is one line, even when it quotes a value holding a
         // line break: that is shown as `\n`.
         let mut shown = String::new();
@@ -721,6 +727,103 @@ pub(super) fn newsletter(
         postal_address: plain(n.postal_address.as_deref().unwrap_or("")).into_owned(),
         utm: n.utm.unwrap_or_default(),
         output_dir: root.join(n.output_dir.unwrap_or_else(|| "out/newsletter".to_owned())),
+        signup: n.signup.and_then(|s| signup(s, v)),
+    }
+}
+
+/// `[newsletter.signup]`: the platform's signup endpoint, the names of its
+/// fields and a list engine's join address. The names go into `name="…"`
+/// attributes of a form, the values into hidden fields: names are held to
+/// the characters platforms use (Mailchimp's `b_…`, PHP's `list[]`),
+/// values to plain text. `None` (after reporting) when the action is
+/// refused: no form posts to a wrong place.
+fn signup(s: RawSignup, v: &mut Validator) -> Option<Signup> {
+    const TABLE: &str = "newsletter.signup";
+    let field_name = |name: &str| {
+        !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'[' | b']' | b'.'))
+    };
+    const NAMES: &str = "letters, digits, `_`, `-`, `[`, `]` or `.`";
+    let action = v.http_url(TABLE, None, "action", &s.action);
+    let email_field = s.email_field.unwrap_or_else(|| "email".to_owned());
+    if !field_name(&email_field) {
+        v.err(
+            TABLE,
+            None,
+            "email_field",
+            format!("`{email_field}` is not a form field name: expected one or more {NAMES}, e.g. \"email\" or \"EMAIL\""),
+        );
+    }
+    let fields = s.fields.unwrap_or_default();
+    for (name, value) in &fields {
+        // Written as a table of its own, each field has its line; written
+        // inline, the line of `fields`.
+        let line = key_line(v.src, &format!("{TABLE}.fields"), None, name)
+            .or_else(|| key_line(v.src, TABLE, None, "fields"));
+        let field = format!("{TABLE}.fields");
+        if !field_name(name) {
+            v.err_at(
+                line,
+                field,
+                format!("`{name}` is not a form field name: expected one or more {NAMES}, e.g. \"list\""),
+            );
+        } else if *name == email_field {
+            v.err_at(
+                line,
+                field,
+                format!("`{name}` is already the e-mail field (email_field): a hidden field of the same name would send the platform two values"),
+            );
+        } else if value.chars().any(char::is_control) {
+            v.err_at(
+                line,
+                field,
+                format!("the value of `{name}` must be plain text, without control characters such as line breaks"),
+            );
+        }
+    }
+    let mailto = match s.mailto.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(a) => match a.parse::<lettre::Address>() {
+            Ok(address) => Some(address),
+            Err(e) => {
+                v.err(
+                    TABLE,
+                    None,
+                    "mailto",
+                    format!("`{a}` is not an address ({e}); expected a list's join address, e.g. \"matinale-join@lists.example.com\""),
+                );
+                None
+            }
+        },
+    };
+    Some(Signup {
+        action: action?,
+        email_field,
+        fields,
+        mailto,
+    })
+}
+
+/// With a signup form, the call to action whose id is `newsletter` leads to
+/// it: when it points at one of the pages that carry the form (the archive
+/// or the subscribe page) and no further (no fragment), it points at the
+/// form on that page. A URL of the site's own is kept.
+pub(super) fn newsletter_cta_to_form(ctas: &mut [Cta], layout: &Layout) {
+    for cta in ctas.iter_mut().filter(|c| c.id == "newsletter") {
+        if cta.url.fragment().is_some() {
+            continue;
+        }
+        for page in [Page::Archive, Page::Subscribe] {
+            let form = layout.signup_url(page);
+            let mut page_url = form.clone();
+            page_url.set_fragment(None);
+            if cta.url == page_url {
+                cta.url = form;
+                break;
+            }
+        }
     }
 }
 
@@ -1150,6 +1253,44 @@ mod tests {
                 [format!("feed.toml:7: cta[0].url: `{url}` is neither an absolute http(s) URL nor a mailto: link to one address; expected e.g. \"https://www.example.com/\" or \"mailto:redaction@example.com\"")]
             );
         }
+    }
+
+    #[test]
+    fn the_newsletters_call_to_action_leads_to_the_signup_form() {
+        const SIGNUP: &str = "[newsletter.signup]\naction = \"https://lists.ex.org/join\"\n";
+        let url_of = |ctas: &str, signup: &str| {
+            let c = parse(&format!("{ctas}{signup}")).unwrap();
+            c.ctas.iter().map(|c| c.url.to_string()).collect::<Vec<_>>()
+        };
+        let cta = |id: &str, url: &str| {
+            format!("[[cta]]\nid = \"{id}\"\ntext = \"x\"\nurl = \"{url}\"\n")
+        };
+        // The archive or the subscribe page: the form on it.
+        for (url, form) in [
+            (
+                "https://ex.org/newsletter/",
+                "https://ex.org/newsletter/#inscription",
+            ),
+            (
+                "https://ex.org/abonnement/",
+                "https://ex.org/abonnement/#inscription",
+            ),
+            // Anywhere else, or already to a place on the page: as it is.
+            ("https://ex.org/la-matinale/", "https://ex.org/la-matinale/"),
+            (
+                "https://ex.org/newsletter/#top",
+                "https://ex.org/newsletter/#top",
+            ),
+        ] {
+            assert_eq!(url_of(&cta("newsletter", url), SIGNUP), [form], "{url}");
+            // Without a form, or for another call to action: as it is.
+            assert_eq!(url_of(&cta("newsletter", url), ""), [url], "{url}");
+            assert_eq!(url_of(&cta("news", url), SIGNUP), [url], "{url}");
+        }
+        let c = parse(SIGNUP).unwrap();
+        let signup = c.newsletter.signup.unwrap();
+        assert_eq!(signup.email_field, "email");
+        assert!(signup.fields.is_empty() && signup.mailto.is_none());
     }
 
     #[test]

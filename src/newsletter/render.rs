@@ -10,6 +10,12 @@
 //! An email stays under [`HTML_LIMIT`] on any day, however many articles
 //! it carries: it shows less and less of them ([`Cut`]) until it fits; the
 //! web copy shows everything.
+//!
+//! The web copy ([`Recipient::Web`]) is a web page, not the email: it
+//! carries the signup form and what a shared link shows, and none of what
+//! only a subscriber's email says (its own address, why it came, how to
+//! leave). The email asks no subscriber to subscribe: the newsletter's
+//! call to action is left out, and forwarding the edition offered.
 
 use super::Layout;
 use crate::config::Config;
@@ -22,6 +28,9 @@ use lettre::message::header::{ContentTransferEncoding, ContentType, HeaderName, 
 use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
 use serde::Serialize;
 use std::collections::BTreeMap;
+
+/// The id of the call to action that asks readers to subscribe.
+const NEWSLETTER_CTA: &str = "newsletter";
 
 /// Gmail clips a message at about 102 KB of source; stay well under.
 pub const HTML_LIMIT: usize = 80 * 1024;
@@ -165,7 +174,7 @@ fn newsletter_page(config: &Config) -> String {
     config
         .ctas
         .iter()
-        .find(|c| c.id == "newsletter")
+        .find(|c| c.id == NEWSLETTER_CTA)
         .map(|c| c.url.to_string())
         .unwrap_or_else(|| {
             config
@@ -578,8 +587,11 @@ impl Parts<'_> {
                 (k, v)
             })
             .collect();
+        // The email goes to subscribers: no call to action asks them to
+        // subscribe (they are offered to forward it instead).
         let ctas: Vec<BTreeMap<&str, String>> = crate::templates::cta_values(&config.ctas)
             .into_iter()
+            .filter(|c| self.web_copy || c.get("id").is_none_or(|id| id != NEWSLETTER_CTA))
             .map(|mut c| {
                 for key in ["text", "label"] {
                     if let Some(v) = c.get_mut(key) {
@@ -607,8 +619,12 @@ impl Parts<'_> {
             more => self.more.map(Serde),
             web_copy => self.web_copy,
             ctas => ctas,
+            // A form is for a web page: the web copy carries it, the email
+            // never (mail clients refuse or break forms).
+            signup => n.signup.as_ref().filter(|_| self.web_copy).map(crate::templates::signup_value),
             links => minijinja::context! {
                 view_in_browser => self.view_in_browser,
+                forward => self.view_in_browser,
                 unsubscribe => self.unsubscribe,
             },
         }

@@ -175,11 +175,12 @@ fn a_call_to_action_is_left_out_only_for_a_link_to_its_very_url() {
             front("near", "Presque")
         ),
     );
-    // The newsletter's own URL, written otherwise: a link to it.
+    // The newsletter's own URL (its signup form on the archive), written
+    // otherwise: a link to it.
     site.write(
         "content/zz-same.md",
         &format!(
-            "{}[Abonnez-vous](HTTPS://WWW.journaldugeek.com:443/newsletter/./) !\n",
+            "{}[Abonnez-vous](HTTPS://WWW.journaldugeek.com:443/newsletter/./#inscription) !\n",
             front("same", "Pareil")
         ),
     );
@@ -195,7 +196,8 @@ fn a_call_to_action_is_left_out_only_for_a_link_to_its_very_url() {
     };
     let google =
         "<a href=\"https://news.google.com/publications/EXAMPLE\">Suivre sur Google Actualités</a>";
-    let letter = "<a href=\"https://www.journaldugeek.com/newsletter/\">Recevoir la newsletter</a>";
+    let letter =
+        "<a href=\"https://www.journaldugeek.com/newsletter/#inscription\">Recevoir la newsletter</a>";
     let near = content("Presque");
     assert!(near.contains(google) && near.contains(letter), "{near}");
     let same = content("Pareil");

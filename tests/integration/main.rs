@@ -23,5 +23,6 @@ mod sample;
 mod send_test;
 mod send_tls;
 mod serve;
+mod signup;
 mod sitemaps;
 mod websub;

@@ -33,6 +33,7 @@ fn build_writes_every_feed_and_says_so() {
         "abonnement/index.html",
         "_partials/head.html",
         "_partials/cta.html",
+        "_partials/signup.html",
         "_partials/robots.txt",
         "sitemap.xml",
         "news-sitemap.xml",
@@ -85,7 +86,7 @@ fn same_input_same_bytes_and_untouched_files() {
     std::thread::sleep(std::time::Duration::from_millis(20));
     let run = site.ok(&["build"]);
     assert!(
-        run.stdout.contains("28 files: 0 written, 28 unchanged"),
+        run.stdout.contains("29 files: 0 written, 29 unchanged"),
         "{}",
         run.stdout
     );

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Check the pages matinale writes into a built site: the subscribe page, the
-newsletter archive, the <head> and call-to-action partials, and the feeds of
-newsletter editions.
+newsletter archive, the <head>, call-to-action and signup partials, the web
+copies' signup form, and the feeds of newsletter editions.
 
 Usage: check_pages.py SITE_DIR
 
@@ -199,9 +199,12 @@ def check_feed_links(report, sub, sub_rel, feeds, base):
                 f"{len(feeds)} feeds, {n_readers} with Feedly/Inoreader/feed: links")
 
 
-def check_ctas(report, ctas, sub, sub_rel, cta_page, cta_rel):
+def check_ctas(report, ctas, sub, sub_rel, cta_page, cta_rel, signup, form_pages):
     """2. Each call to action, text and link, on the subscribe page and in the
-    partial sites include in their article pages."""
+    partial sites include in their article pages. With [newsletter.signup],
+    the newsletter's call to action leads to the signup form: on a page
+    that carries the form, to it (#inscription) or the form follows it; one
+    that led to the archive or the subscribe page leads to the form there."""
     problems = []
     pages = [(sub_rel, sub), (cta_rel, cta_page)]
     for rel, page in pages:
@@ -213,10 +216,79 @@ def check_ctas(report, ctas, sub, sub_rel, cta_page, cta_rel):
             want = collapse(cta.get("text", ""))
             if want not in text:
                 problems.append(f"{rel}: call to action {name!r}: text {want!r} not in the page's text")
-            if cta.get("url") and cta["url"] not in hrefs:
-                problems.append(f"{rel}: call to action {name!r}: no link to {cta['url']!r}")
+            url = cta.get("url")
+            if signup and name == "newsletter" and url:
+                to_form = url_norm(url) in {url_norm(u) for u in form_pages}
+                wanted = [url_norm(url) + SIGNUP_ANCHOR, SIGNUP_ANCHOR] if to_form else [url]
+                if not any(url_norm(h) in wanted or h in wanted for h in hrefs) and not page.all("form"):
+                    problems.append(f"{rel}: call to action 'newsletter': neither a link to {wanted[0]!r} nor a form")
+            elif url and url not in hrefs:
+                problems.append(f"{rel}: call to action {name!r}: no link to {url!r}")
     report.done("2 calls to action on the subscribe page and in the partial", problems,
                 f"{len(ctas)} call(s) to action")
+
+
+SIGNUP_ANCHOR = "#inscription"
+
+
+def check_signup(report, signup, pages):
+    """9. With [newsletter.signup], each page that carries the form (the
+    subscribe page, the archive, every web copy, the cta and signup
+    partials) holds exactly one, posting to `action`, with an e-mail field
+    named `email_field` (required, a label naming it), the hidden `fields`
+    and a submit button, and with `mailto` the join link; without it, no
+    form and no join link at all."""
+    problems = []
+    for rel, page in pages:
+        if missing_page(problems, "page", page, rel):
+            continue
+        forms = page.all("form")
+        joins = [h for h in page.hrefs() if h.startswith("mailto:") and h.endswith("?subject=subscribe")]
+        if not signup:
+            if forms or joins:
+                problems.append(f"{rel}: {len(forms)} form(s), {len(joins)} join link(s) without [newsletter.signup]")
+            continue
+        if len(forms) != 1:
+            problems.append(f"{rel}: {len(forms)} forms, expected 1")
+            continue
+        # The form's fields: the elements after its start tag, up to the next
+        # form (there is none: one per page) or the end.
+        start = page.elements.index(forms[0])
+        inside, labels = [], {}
+        for el in page.elements[start + 1:]:
+            if el["tag"] in ("input", "button", "select", "textarea"):
+                inside.append(el)
+        for el in page.all("label"):
+            labels[el["attrs"].get("for", "")] = el
+        a = forms[0]["attrs"]
+        if a.get("method", "").lower() != "post":
+            problems.append(f"{rel}: method {a.get('method')!r}, expected post")
+        if a.get("action") != signup["action"]:
+            problems.append(f"{rel}: action {a.get('action')!r}, expected {signup['action']!r}")
+        field = signup.get("email_field", "email")
+        emails = [e for e in inside if e["tag"] == "input" and e["attrs"].get("type") == "email"]
+        if len(emails) != 1 or emails[0]["attrs"].get("name") != field:
+            problems.append(f"{rel}: e-mail fields {[e['attrs'] for e in emails]}, expected one named {field!r}")
+        else:
+            e = emails[0]["attrs"]
+            if "required" not in e:
+                problems.append(f"{rel}: the e-mail field is not required")
+            if e.get("id", "") not in labels:
+                problems.append(f"{rel}: no <label for={e.get('id')!r}>")
+        hidden = sorted((e["attrs"].get("name"), e["attrs"].get("value", ""))
+                        for e in inside if e["tag"] == "input" and e["attrs"].get("type") == "hidden")
+        want = sorted((k, str(v)) for k, v in (signup.get("fields") or {}).items())
+        if hidden != want:
+            problems.append(f"{rel}: hidden fields {hidden}, expected {want}")
+        if not [e for e in inside if e["tag"] == "button" and e["attrs"].get("type") == "submit"]:
+            problems.append(f"{rel}: no submit button")
+        mailto = (signup.get("mailto") or "").strip()
+        want_joins = [f"mailto:{mailto}?subject=subscribe"] if mailto else []
+        if joins != want_joins:
+            problems.append(f"{rel}: join links {joins}, expected {want_joins}")
+    report.done("9 the signup form on every page that carries it" if signup
+                else "9 no signup form without [newsletter.signup]", problems,
+                f"{len(pages)} page(s)")
 
 
 def check_head(report, head, head_rel, feeds, base):
@@ -481,11 +553,14 @@ def main(argv):
     arch, arch_rel = page("newsletter", "index.html")
     head, head_rel = page("_partials", "head.html")
     cta_page, cta_rel = page("_partials", "cta.html")
+    signup_page, signup_rel = page("_partials", "signup.html")
+    signup = news_conf.get("signup")
     feeds = list_feeds(out)
     language, logo = site.get("language", "en"), site.get("logo")
 
     check_feed_links(report, sub, sub_rel, feeds, base)
-    check_ctas(report, conf.get("cta", []), sub, sub_rel, cta_page, cta_rel)
+    form_pages = [base + sub_path + "/", base + "newsletter/"]
+    check_ctas(report, conf.get("cta", []), sub, sub_rel, cta_page, cta_rel, signup, form_pages)
     check_head(report, head, head_rel, feeds, base)
     check_standalone(report, sub, sub_rel, language, logo)
     check_standalone(report, arch, arch_rel, language, logo)
@@ -495,6 +570,10 @@ def main(argv):
     for name in FEED_FILES:
         check_editions_feed(report, os.path.join(out, "newsletter", name),
                             os.path.join(out_rel, "newsletter", name), editions, base, hub)
+
+    web_copies = [page("newsletter", f"{ed['date']}.html") for ed in editions if ed.get("date")]
+    check_signup(report, signup, [(sub_rel, sub), (arch_rel, arch), (cta_rel, cta_page),
+                                  (signup_rel, signup_page)] + [(r, p) for p, r in web_copies])
 
     for note in report.notes:
         print(f"note: {note}")
