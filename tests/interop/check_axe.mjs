@@ -5,13 +5,11 @@
 // with the elements at fault.
 // Usage: PLAYWRIGHT_DIR=… node check_axe.mjs PAGE.html [PAGE.html …]
 // (axe-core installed beside playwright-core in PLAYWRIGHT_DIR)
-import { createRequire } from "node:module";
+import { launchChromium, require } from "./browser.mjs";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 
-const require = createRequire(path.join(process.env.PLAYWRIGHT_DIR || process.cwd(), "package.json"));
-const { chromium } = require("playwright-core");
 const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 
 const pages = process.argv.slice(2);
@@ -19,11 +17,7 @@ if (pages.length === 0) {
   console.error("usage: node check_axe.mjs PAGE.html [PAGE.html …]");
   process.exit(2);
 }
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const browser = await launchChromium();
 let passed = 0, failed = 0;
 for (const file of pages) {
   for (const colorScheme of ["light", "dark"]) {

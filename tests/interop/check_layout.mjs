@@ -2,19 +2,13 @@
 // at 600 and 375 px wide: saves a screenshot of each into OUTDIR and fails
 // when a page scrolls sideways (its scroll width exceeds the viewport).
 // Usage: NODE_PATH=… node check_layout.mjs OUTDIR PAGE.html [PAGE.html …]
-import { createRequire } from "node:module";
+import { launchChromium } from "./browser.mjs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 
-const require = createRequire(path.join(process.env.PLAYWRIGHT_DIR || process.cwd(), "package.json"));
-const { chromium } = require("playwright-core");
 
 const [outdir, ...pages] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const browser = await launchChromium();
 let passed = 0, failed = 0;
 for (const page of pages) {
   for (const width of [600, 375]) {

@@ -7,23 +7,17 @@
 // lands in the clipboard: the button's data-copy, which must be the RSS URL
 // shown in its field and the one the page announces in its <head>.
 // Usage: PLAYWRIGHT_DIR=… node check_pages.mjs OUTDIR SUBSCRIBE.html ARCHIVE.html
-import { createRequire } from "node:module";
+import { launchChromium } from "./browser.mjs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 
-const require = createRequire(path.join(process.env.PLAYWRIGHT_DIR || process.cwd(), "package.json"));
-const { chromium } = require("playwright-core");
 
 const [outdir, subscribe, archive] = process.argv.slice(2);
 if (!archive) {
   console.error("usage: node check_pages.mjs OUTDIR SUBSCRIBE.html ARCHIVE.html");
   process.exit(2);
 }
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const browser = await launchChromium();
 let passed = 0, failed = 0;
 const check = (ok, what) => {
   console.log(`${ok ? "ok" : "FAIL"} ${what}`);

@@ -6,13 +6,11 @@
 // new title, then sends SIGTERM and checks that serve says it stopped,
 // exits 0 and recorded nothing in the newsletter's ledger.
 // Usage: PLAYWRIGHT_DIR=… node check_reload.mjs MATINALE_BIN SITE_DIR NOW
-import { createRequire } from "node:module";
+import { launchChromium } from "./browser.mjs";
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 
-const require = createRequire(path.join(process.env.PLAYWRIGHT_DIR || process.cwd(), "package.json"));
-const { chromium } = require("playwright-core");
 
 const [bin, site, now] = process.argv.slice(2);
 if (!now) {
@@ -38,11 +36,7 @@ while (!(base = /at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(stdout)?.[1])) {
 }
 console.log(`serve at ${base}`);
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const browser = await launchChromium();
 const page = await browser.newPage();
 // Offline but for the local server: the site's logo shows its fallback.
 await page.route("**/*", (route) =>

@@ -7,13 +7,11 @@
 // JavaScript off (it needs none). Nothing leaves the machine: every
 // request but the page itself and the loopback server is aborted.
 // Usage: PLAYWRIGHT_DIR=… node check_signup.mjs SUBSCRIBE.html EMAIL_FIELD NAME=VALUE…
-import { createRequire } from "node:module";
+import { launchChromium } from "./browser.mjs";
 import http from "node:http";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 
-const require = createRequire(path.join(process.env.PLAYWRIGHT_DIR || process.cwd(), "package.json"));
-const { chromium } = require("playwright-core");
 
 const [page_file, emailField, ...pairs] = process.argv.slice(2);
 if (!emailField) {
@@ -40,11 +38,7 @@ const server = http.createServer((req, res) => {
 await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
 const endpoint = `http://127.0.0.1:${server.address().port}/subscribe`;
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const browser = await launchChromium();
 let passed = 0, failed = 0;
 const check = (ok, what) => {
   console.log(`${ok ? "ok" : "FAIL"} ${what}`);
