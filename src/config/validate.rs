@@ -427,7 +427,10 @@ fn is_system_folder(dir: &Path) -> bool {
         "/bin", "/boot", "/dev", "/etc", "/lib", "/lib64", "/proc", "/sbin", "/sys",
     ];
     const EXACTLY: [&str; 7] = ["/home", "/root", "/run", "/srv", "/tmp", "/usr", "/var"];
-    UNDER.iter().any(|d| dir.starts_with(d)) || EXACTLY.iter().any(|d| dir == Path::new(d))
+    // /dev/shm is a memory file system for anyone's files (CI, tests).
+    let shared_memory = dir.starts_with("/dev/shm") && dir != Path::new("/dev/shm");
+    (UNDER.iter().any(|d| dir.starts_with(d)) && !shared_memory)
+        || EXACTLY.iter().any(|d| dir == Path::new(d))
 }
 
 /// `[content]`; a local path is resolved against `root`.

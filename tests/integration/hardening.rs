@@ -279,3 +279,21 @@ fn a_smaller_max_items_or_a_first_build_is_not_a_shrink() {
     }
     site.ok(&["feeds"]);
 }
+
+#[test]
+fn an_output_folder_in_shared_memory_is_accepted() {
+    if !Path::new("/dev/shm").is_dir() {
+        return;
+    }
+    let site = Site::sample();
+    let dir = format!("/dev/shm/matinale-test-{}", std::process::id());
+    site.edit(
+        "feed.toml",
+        "output_dir = \"public\"",
+        format!("output_dir = \"{dir}\""),
+    );
+    let run = site.run_now(&["check"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.starts_with("ok: feed.toml"), "{}", run.stdout);
+    assert!(!Path::new(&dir).exists(), "check writes nothing");
+}
