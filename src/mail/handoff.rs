@@ -288,6 +288,9 @@ pub struct Pipe {
     pub command: Vec<String>,
     /// How long the program has to take the message and exit.
     pub timeout: Duration,
+    /// The folder where the message waits for the program (the site's
+    /// state folder): it is read from a file, not a pipe.
+    pub spool: std::path::PathBuf,
 }
 
 /// The most of a program's standard error that a message quotes.
@@ -337,6 +340,31 @@ fn quoted(stderr: &[u8]) -> String {
     }
 }
 
+impl Pipe {
+    /// The message in an unlinked file of the spool, opened twice on one
+    /// open file description: one end is the program's standard input, the
+    /// other tells, once it has exited, how far it read (they share the
+    /// offset). A pipe could not: a message smaller than the pipe's buffer
+    /// is "written" whether or not the program ever reads it.
+    fn spooled(&self, message: &[u8]) -> std::io::Result<(std::fs::File, std::fs::File)> {
+        use std::hash::BuildHasher;
+        use std::io::Seek;
+        std::fs::create_dir_all(&self.spool)?;
+        let random = std::collections::hash_map::RandomState::new().hash_one(message.len());
+        let path = self.spool.join(format!(".handoff.{random:016x}.eml"));
+        let mut file = std::fs::File::options()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)?;
+        let _ = std::fs::remove_file(&path);
+        file.write_all(message)?;
+        file.rewind()?;
+        let seen = file.try_clone()?;
+        Ok((file, seen))
+    }
+}
+
 impl HandOff for Pipe {
     fn via(&self) -> String {
         self.shown()
@@ -354,9 +382,15 @@ impl HandOff for Pipe {
         let (program, args) = self.command.split_first().ok_or_else(|| {
             HandOffError::NotGiven(MailError::Setup("[delivery] command is empty".to_owned()))
         })?;
+        let (input, seen) = self.spooled(message).map_err(|e| {
+            HandOffError::NotGiven(MailError::Setup(format!(
+                "cannot write the message for [delivery] command into {}: {e}",
+                self.spool.display()
+            )))
+        })?;
         let mut child = Command::new(program)
             .args(args)
-            .stdin(Stdio::piped())
+            .stdin(Stdio::from(input))
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -385,14 +419,6 @@ impl HandOff for Pipe {
             }
             let _ = stderr_tx.send(out);
         });
-        let (written_tx, written_rx) = mpsc::channel();
-        let mut stdin = child.stdin.take();
-        let input = message.to_vec();
-        std::thread::spawn(move || {
-            let written = stdin.as_mut().map_or(Ok(()), |s| s.write_all(&input));
-            drop(stdin);
-            let _ = written_tx.send(written);
-        });
         let status = loop {
             match child.try_wait() {
                 Ok(Some(status)) => break status,
@@ -420,11 +446,15 @@ impl HandOff for Pipe {
         let grace = deadline
             .saturating_duration_since(Instant::now())
             .max(Duration::from_secs(1));
-        let written = written_rx.recv_timeout(grace).unwrap_or_else(|_| {
-            Err(std::io::Error::other(
-                "its input was still open when it exited",
-            ))
-        });
+        let mut seen = seen;
+        let written = match std::io::Seek::stream_position(&mut seen) {
+            Ok(read) if read >= message.len() as u64 => Ok(()),
+            Ok(read) => Err(std::io::Error::other(format!(
+                "it read {read} of the message's {} bytes",
+                message.len()
+            ))),
+            Err(e) => Err(e),
+        };
         let stderr = stderr_rx.recv_timeout(grace).unwrap_or_default();
         match (status.code(), written) {
             (Some(0), Ok(())) => Ok("exit status 0".to_owned()),
