@@ -116,7 +116,7 @@ fn serve(stream: std::net::TcpStream, session: Session, mailbox: &Mailbox) {
             match session {
                 Session::DropAfterBody => return,
                 Session::SilentAfterBody => {
-                    std::thread::sleep(Duration::from_secs(5));
+                    std::thread::sleep(Duration::from_secs(20));
                     return;
                 }
                 Session::RefuseMessage => say("554 5.7.1 Message rejected: spam"),
@@ -376,7 +376,8 @@ fn a_relay_silent_after_the_message_is_an_unknown_outcome_at_the_deadline() {
     site.ok(&["build"]);
     let started = std::time::Instant::now();
     let run = site.run_now(&["deliver"]);
-    assert!(started.elapsed() < Duration::from_secs(4));
+    // The relay stays silent 20 s; the bound is loose for a loaded machine.
+    assert!(started.elapsed() < Duration::from_secs(12));
     assert_eq!(run.code, 3, "{}", run.stderr);
     assert!(
         run.stderr.contains(

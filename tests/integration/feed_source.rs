@@ -586,7 +586,7 @@ fn a_server_that_trickles_the_feed_is_given_up_at_the_timeout() {
     );
     // Each byte came well within the timeout of one read; the server's
     // bytes last 40 s.
-    assert!(took < Duration::from_secs(6), "{took:?}");
+    assert!(took < Duration::from_secs(15), "{took:?}");
 }
 
 #[test]

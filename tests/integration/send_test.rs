@@ -383,7 +383,7 @@ fn a_relay_that_trickles_its_greeting_is_given_up_at_the_timeout() {
     );
     // Each byte came well within the timeout of one read: only a deadline
     // on the whole exchange ends it before the relay's 30 s of bytes.
-    assert!(took < std::time::Duration::from_secs(6), "{took:?}");
+    assert!(took < std::time::Duration::from_secs(15), "{took:?}");
 }
 
 #[test]
