@@ -1111,12 +1111,12 @@ pub(super) fn delivery(
         }),
     };
     let max_delay_hours = d.max_delay_hours.unwrap_or(6);
-    if max_delay_hours == 0 {
+    if !(1..=8760).contains(&max_delay_hours) {
         v.err(
             "delivery",
             None,
             "max_delay_hours",
-            "must be at least 1 (hours)",
+            format!("must be between 1 and 8760 (hours: a year at most), not {max_delay_hours}"),
         );
     }
     // A list engine has no page that reads the default link's token: its

@@ -653,7 +653,7 @@ fn delivery_settings_are_checked_with_their_lines() {
              unsubscribe page\n\
              feed.toml:{}: delivery.to: `la liste` is not an address (Missing domain or user); expected e.g. \
              \"matinale@lists.example.org\"\n\
-             feed.toml:{}: delivery.max_delay_hours: must be at least 1 (hours)\n",
+             feed.toml:{}: delivery.max_delay_hours: must be between 1 and 8760 (hours: a year at most), not 0\n",
             line("to"),
             line("max_delay_hours")
         )
