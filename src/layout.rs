@@ -438,6 +438,12 @@ impl Layout {
         self.state_dir().join("last-build.json")
     }
 
+    /// Where a message waits for a `[delivery] command` to read it (unlinked
+    /// as soon as it is opened; each hand-off adds a random suffix).
+    pub fn handoff_spool(&self) -> PathBuf {
+        self.state_dir().join(".handoff.eml")
+    }
+
     /// The folders a run writes in: nothing outside them, and no link
     /// below them.
     pub fn writable(&self) -> Vec<PathBuf> {

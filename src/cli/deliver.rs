@@ -40,7 +40,7 @@ pub fn engine(ctx: &Ctx) -> anyhow::Result<Engine<'_>> {
         DeliveryMethod::Command(command) => Engine::Pipe(Pipe {
             command: command.clone(),
             timeout: std::time::Duration::from_secs(config.smtp.timeout_s),
-            spool: config.layout.state_dir(),
+            spool: config.layout.handoff_spool(),
         }),
     })
 }

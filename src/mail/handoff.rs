@@ -288,8 +288,9 @@ pub struct Pipe {
     pub command: Vec<String>,
     /// How long the program has to take the message and exit.
     pub timeout: Duration,
-    /// The folder where the message waits for the program (the site's
-    /// state folder): it is read from a file, not a pipe.
+    /// Where the message waits for the program, read from a file, not a
+    /// pipe (the layout's [`crate::layout::Layout::handoff_spool`]); a
+    /// random suffix makes each hand-off's file its own.
     pub spool: std::path::PathBuf,
 }
 
@@ -349,9 +350,13 @@ impl Pipe {
     fn spooled(&self, message: &[u8]) -> std::io::Result<(std::fs::File, std::fs::File)> {
         use std::hash::BuildHasher;
         use std::io::Seek;
-        std::fs::create_dir_all(&self.spool)?;
+        if let Some(dir) = self.spool.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
         let random = std::collections::hash_map::RandomState::new().hash_one(message.len());
-        let path = self.spool.join(format!(".handoff.{random:016x}.eml"));
+        let mut name = self.spool.file_name().unwrap_or_default().to_os_string();
+        name.push(format!(".{random:016x}"));
+        let path = self.spool.with_file_name(name);
         let mut file = std::fs::File::options()
             .read(true)
             .write(true)
@@ -385,7 +390,7 @@ impl HandOff for Pipe {
         let (input, seen) = self.spooled(message).map_err(|e| {
             HandOffError::NotGiven(MailError::Setup(format!(
                 "cannot write the message for [delivery] command into {}: {e}",
-                self.spool.display()
+                self.spool.parent().unwrap_or(&self.spool).display()
             )))
         })?;
         let mut child = Command::new(program)
