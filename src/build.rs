@@ -5,6 +5,7 @@
 //! commands are thin wrappers around [`check`], [`feeds`], [`all`],
 //! [`newsletter`], [`send_test`] and [`ping`].
 
+use crate::cache::{self, Previous};
 use crate::config::{Config, OnInvalid};
 use crate::content::{self, Input, LoadReport};
 use crate::error::{Error, Problem, Problems};
@@ -16,6 +17,7 @@ use crate::output::{Manifest, RunLock, Staging, Written};
 use crate::sitemap::Listing;
 use crate::templates::Templates;
 use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
@@ -35,12 +37,42 @@ pub struct FeedsReport {
     pub left_out: usize,
     /// The sitemaps written; `None` when `[sitemaps]` is off, and for `check`.
     pub sitemaps: Option<crate::sitemap::Report>,
+    /// Articles in the feeds, and how many of them had their entries
+    /// copied from the last build's feeds (the incremental cache).
+    pub cache: CacheUse,
+}
+
+/// How much of a build the incremental cache saved.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CacheUse {
+    pub articles: usize,
+    pub reused: usize,
+}
+
+impl CacheUse {
+    fn of(feeds: &[feed::Feed<'_>]) -> CacheUse {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut cache = CacheUse::default();
+        for item in feeds.iter().flat_map(|f| f.entries.iter()) {
+            if seen.insert(std::sync::Arc::as_ptr(item)) {
+                cache.articles += 1;
+                cache.reused += usize::from(item.reused.is_some());
+            }
+        }
+        cache
+    }
 }
 
 /// Validates config and content without writing anything.
 pub fn check(config: &Config, now: DateTime<Utc>) -> Result<FeedsReport, Error> {
     let input = Input::open(config)?;
-    let (load, warnings, feeds, _) = plan(config, now, Strictness::Check, input.as_ref())?;
+    let (load, warnings, feeds, _) = plan(
+        config,
+        now,
+        Strictness::Check,
+        input.as_ref(),
+        &Previous::none(),
+    )?;
     let feeds = feeds
         .iter()
         .map(|f| (f.dir.clone(), f.entries.len()))
@@ -53,6 +85,7 @@ pub fn check(config: &Config, now: DateTime<Utc>) -> Result<FeedsReport, Error> 
         removed: Vec::new(),
         left_out: 0,
         sitemaps: None,
+        cache: CacheUse::default(),
     })
 }
 
@@ -130,6 +163,7 @@ fn plan<'a>(
     now: DateTime<Utc>,
     strictness: Strictness,
     input: Option<&Input>,
+    previous: &Previous,
 ) -> Result<Plan<'a>, Error> {
     let mut selection = FeedSelection::new(config.feeds.max_items, config.feeds.per_category);
     if config.sitemaps.enabled {
@@ -149,8 +183,10 @@ fn plan<'a>(
         OnInvalid::Fail
     };
     let mut listing = selection.listing.take();
-    let set = FeedSet::build(config, selection, on_invalid).map_err(|problems| Error::Invalid {
-        problems: Problems(problems).sorted(),
+    let set = FeedSet::build(config, selection, on_invalid, previous).map_err(|problems| {
+        Error::Invalid {
+            problems: Problems(problems).sorted(),
+        }
     })?;
     // Invalid articles left out (skip), then what was changed on the way.
     let mut warnings: Vec<Problem> = load.problems.clone();
@@ -263,12 +299,30 @@ fn stage_feeds<'a>(
     input: Option<&Input>,
     staging: &mut Staging,
 ) -> Result<(FeedsReport, Vec<feed::Feed<'a>>), Error> {
-    let (load, mut warnings, feeds, listing) = plan(config, now, Strictness::AsConfigured, input)?;
     let layout = &config.layout;
+    let previous = Previous::load(&layout.entry_index(), cache::context(config));
+    let (load, mut warnings, feeds, listing) =
+        plan(config, now, Strictness::AsConfigured, input, &previous)?;
+    let mut recorder = cache::Recorder::new();
     for f in &feeds {
+        let facts: BTreeMap<cache::Key, &cache::Facts> =
+            f.entries.iter().map(|i| (i.key, &i.facts)).collect();
         for format in Format::ALL {
             let path = layout.file(&layout.feed_file(&f.dir, format));
-            let bytes = staging.write(&path, |w| format.write(f, w, PART_SIZE).map(drop))?;
+            let mut entries = Vec::new();
+            let bytes = staging.write(&path, |w| {
+                let (_, written) = format.write(f, w, PART_SIZE, &previous)?;
+                entries = written;
+                Ok(())
+            })?;
+            let identity = staging
+                .committed_metadata(&path)
+                .and_then(|m| cache::Identity::of(&m));
+            if let Some(identity) = identity {
+                recorder.add(format, &path, identity, &entries, |k| {
+                    facts.get(&k).map(|f| (*f).clone()).unwrap_or_default()
+                });
+            }
             if bytes > GOOGLE_NEWS_FEED_LIMIT {
                 warnings.push(Problem::new(
                     &path,
@@ -281,6 +335,12 @@ fn stage_feeds<'a>(
                 ));
             }
         }
+    }
+    // Committed with the feeds it points into.
+    if let Some(context) = previous.context() {
+        staging.write(&layout.entry_index(), |w| {
+            w.write_all(&recorder.encode(context))
+        })?;
     }
     let sitemaps = match listing {
         Some(listing) => Some(stage_sitemaps(config, listing, staging)?),
@@ -297,6 +357,7 @@ fn stage_feeds<'a>(
         written: Vec::new(),
         removed: Vec::new(),
         sitemaps,
+        cache: CacheUse::of(&feeds),
     };
     Ok((report, feeds))
 }
@@ -372,7 +433,11 @@ fn stage_pages(
     let editions = crate::pages::editions_feed(config, ledger, &layout.ledger(), read);
     for format in Format::ALL {
         let path = layout.file(&layout.feed_file(&editions.dir, format));
-        staging.write(&path, |w| format.write(&editions, w, PART_SIZE).map(drop))?;
+        staging.write(&path, |w| {
+            format
+                .write(&editions, w, PART_SIZE, &Previous::none())
+                .map(drop)
+        })?;
     }
     for page in crate::pages::render(config, templates, feeds, ledger)? {
         staging.write(&layout.file(&page.path), |w| {

@@ -432,6 +432,12 @@ impl Layout {
         self.state_dir().join("manifest.json")
     }
 
+    /// The incremental cache's index: where the feeds hold each article's
+    /// entries (see [`crate::cache`]).
+    pub fn entry_index(&self) -> PathBuf {
+        self.state_dir().join("cache").join("feed-entries.bin")
+    }
+
     /// How many published articles the last successful build read, so that
     /// a source that suddenly yields far fewer is caught.
     pub fn last_build(&self) -> PathBuf {

@@ -20,6 +20,7 @@
 //! the line of an offset) and [`stable_hash`].
 
 pub mod build;
+pub mod cache;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -296,6 +296,17 @@ impl Staging {
         self.staged.is_empty()
     }
 
+    /// What `target` will be once committed: its new file when its bytes
+    /// change, the file in place when they do not.
+    pub fn committed_metadata(&self, target: &Path) -> Option<fs::Metadata> {
+        let s = self.staged.iter().rev().find(|s| s.target == target)?;
+        if s.changed {
+            fs::symlink_metadata(&s.temp).ok()
+        } else {
+            fs::symlink_metadata(&s.target).ok()
+        }
+    }
+
     /// Every target staged.
     pub fn targets(&self) -> impl Iterator<Item = &Path> {
         self.staged.iter().map(|s| s.target.as_path())

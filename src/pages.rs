@@ -325,6 +325,9 @@ pub fn editions_feed<'a>(
                 }),
                 summary,
                 content,
+                key: 0,
+                facts: Default::default(),
+                reused: None,
             })
         })
         .collect();

@@ -139,7 +139,7 @@ proptest! {
                 .is_some_and(|p| p > 0)
         };
         for on_invalid in [OnInvalid::Fail, OnInvalid::Skip] {
-            match FeedSet::build(&config, selection(), on_invalid) {
+            match FeedSet::build(&config, selection(), on_invalid, &matinale::cache::Previous::none()) {
                 Ok(set) => {
                     prop_assert!(!colliding || on_invalid == OnInvalid::Skip, "{names:?}");
                     let dirs: BTreeSet<&str> = set.feeds.iter().map(|f| f.dir.as_str()).collect();

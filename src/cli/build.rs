@@ -57,6 +57,14 @@ fn print(ctx: &Ctx, report: &crate::build::FeedsReport) {
             ctx.detail(line);
         }
     }
+    let cache = report.cache;
+    ctx.detail(format!(
+        "{} of {} article{} copied from the last build's feeds, {} rendered",
+        cache.reused,
+        cache.articles,
+        plural(cache.articles),
+        cache.articles - cache.reused
+    ));
     let categories = report.feeds.len().saturating_sub(1);
     if categories > 0 && !ctx.verbose {
         ctx.say(format!(

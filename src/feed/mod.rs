@@ -13,6 +13,7 @@ pub mod rss;
 pub mod select;
 pub mod slug;
 
+use crate::cache::{self, Facts, Key, Previous, Reused};
 use crate::config::{Config, Cta, OnInvalid};
 use crate::content::html::Cleaner;
 use crate::content::{Article, Origin, Prepared};
@@ -21,6 +22,7 @@ use crate::text::escape_html;
 use chrono::{DateTime, Utc};
 use select::FeedSelection;
 use std::collections::BTreeMap;
+use std::ops::Range;
 use std::sync::Arc;
 use url::Url;
 
@@ -43,6 +45,38 @@ pub struct Item {
     /// Full HTML content closed by the calls to action; `None` when the
     /// feeds carry summaries only (`full_content = false`).
     pub content: Option<String>,
+    /// Its identity in the incremental cache (0 when nothing is cached).
+    pub key: Key,
+    /// What preparing it reported.
+    pub facts: Facts,
+    /// Where the last build wrote its entries, when they are reused: then
+    /// `summary` and `content` are left empty, and are made again only if
+    /// those bytes cannot be read.
+    pub reused: Option<Arc<Reused>>,
+}
+
+impl Item {
+    /// An item of `prepared`, rendered afresh.
+    pub fn new(config: &Config, p: Prepared) -> Item {
+        let content = config.feeds.full_content.then(|| {
+            let mut html = p
+                .content_html
+                .unwrap_or_else(|| format!("<p>{}</p>", escape_html(&p.summary)));
+            append_ctas(&mut html, &config.ctas);
+            html
+        });
+        Item {
+            article: p.article,
+            facts: Facts {
+                size: (content.as_ref().map_or(0, String::len) + p.summary.len()) as u64,
+                warning: None,
+            },
+            summary: p.summary,
+            content,
+            key: 0,
+            reused: None,
+        }
+    }
 }
 
 /// One feed, in no particular format.
@@ -85,6 +119,7 @@ impl<'a> FeedSet<'a> {
         config: &'a Config,
         selection: FeedSelection,
         on_invalid: OnInvalid,
+        previous: &Previous,
     ) -> Result<FeedSet<'a>, Vec<Problem>> {
         let main = selection.main.into_sorted();
         let mut categories: Vec<(String, Vec<Arc<Article>>)> = selection
@@ -107,7 +142,7 @@ impl<'a> FeedSet<'a> {
             unique.entry(Arc::as_ptr(a)).or_insert_with(|| a.clone());
         }
         let unique: Vec<Arc<Article>> = unique.into_values().collect();
-        let (items, mut warnings) = prepare_all(config, unique);
+        let (items, mut warnings) = prepare_all(config, unique, previous, &slugs);
         let by_ptr: BTreeMap<*const Article, Arc<Item>> = items
             .into_iter()
             .map(|i| (Arc::as_ptr(&i.article), Arc::new(i)))
@@ -116,9 +151,7 @@ impl<'a> FeedSet<'a> {
             v.iter().map(|a| by_ptr[&Arc::as_ptr(a)].clone()).collect()
         };
         for item in by_ptr.values() {
-            let size = item.content.as_ref().map_or(0, String::len)
-                + item.summary.len()
-                + item.article.title.len();
+            let size = item.facts.size as usize + item.article.title.len();
             if size > GOOGLE_NEWS_ARTICLE_LIMIT {
                 let o = &item.article.origin;
                 warnings.push(Problem::new(
@@ -236,17 +269,45 @@ fn category_slugs(
 }
 
 /// Cleans bodies and appends the calls to action, using every core when
-/// the work is large enough to be worth a thread.
-fn prepare_all(config: &Config, articles: Vec<Arc<Article>>) -> (Vec<Item>, Vec<Problem>) {
+/// the work is large enough to be worth a thread. An article whose entries
+/// the last build wrote (same key) is not prepared: its entries are
+/// reused, and its warning told again.
+fn prepare_all(
+    config: &Config,
+    articles: Vec<Arc<Article>>,
+    previous: &Previous,
+    slugs: &BTreeMap<String, String>,
+) -> (Vec<Item>, Vec<Problem>) {
     let cleaner = Cleaner::new();
+    let one = |a: &Arc<Article>| -> (Item, Option<Problem>) {
+        let key = previous
+            .context()
+            .map_or(0, |c| cache::key(c, a, |name| category_slug(slugs, name)));
+        if let Some(reused) = previous.context().and_then(|_| previous.find(key)) {
+            let o = &a.origin;
+            let warning = reused
+                .facts
+                .warning
+                .as_ref()
+                .map(|message| Problem::new(&o.path, Some(o.line), "content", message.clone()));
+            let item = Item {
+                article: a.clone(),
+                summary: String::new(),
+                content: None,
+                key,
+                facts: reused.facts.clone(),
+                reused: Some(reused),
+            };
+            return (item, warning);
+        }
+        let (p, warning) = Prepared::new(a.clone(), &cleaner);
+        let mut item = Item::new(config, p);
+        item.key = key;
+        item.facts.warning = warning.as_ref().map(|w| w.message.clone());
+        (item, warning)
+    };
     let work = |chunk: &[Arc<Article>]| -> Vec<(Item, Option<Problem>)> {
-        chunk
-            .iter()
-            .map(|a| {
-                let (p, w) = Prepared::new(a.clone(), &cleaner);
-                (item(config, p), w)
-            })
-            .collect()
+        chunk.iter().map(one).collect()
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let results: Vec<(Item, Option<Problem>)> = if threads < 2 || articles.len() < 512 {
@@ -275,19 +336,12 @@ fn prepare_all(config: &Config, articles: Vec<Arc<Article>>) -> (Vec<Item>, Vec<
     (items, warnings)
 }
 
-fn item(config: &Config, p: Prepared) -> Item {
-    let content = config.feeds.full_content.then(|| {
-        let mut html = p
-            .content_html
-            .unwrap_or_else(|| format!("<p>{}</p>", escape_html(&p.summary)));
-        append_ctas(&mut html, &config.ctas);
-        html
-    });
-    Item {
-        article: p.article,
-        summary: p.summary,
-        content,
-    }
+/// The slug a category is published under (Atom's category term).
+pub fn category_slug(slugs: &BTreeMap<String, String>, name: &str) -> String {
+    slugs
+        .get(name)
+        .cloned()
+        .unwrap_or_else(|| slug::slugify(name))
 }
 
 /// Entries per part when a large feed is rendered in parts (see
@@ -324,8 +378,8 @@ impl Format {
     /// nothing before the first one can contain its opening tag (text is
     /// escaped, JSON quotes inside strings are escaped).
     fn entries_span(self, doc: &[u8]) -> Option<(usize, usize)> {
-        let find = |needle: &[u8]| doc.windows(needle.len()).position(|w| w == needle);
-        let rfind = |needle: &[u8]| doc.windows(needle.len()).rposition(|w| w == needle);
+        let find = |needle: &[u8]| memchr::memmem::find(doc, needle);
+        let rfind = |needle: &[u8]| memchr::memmem::rfind(doc, needle);
         match self {
             Format::Rss | Format::Atom => {
                 let (open, close): (&[u8], &[u8]) = match self {
@@ -343,90 +397,348 @@ impl Format {
         }
     }
 
-    /// Writes the feed. A feed of more than `part` entries is rendered in
-    /// parts by one worker per core while this thread writes the finished
-    /// parts in order, splicing their entries into one document: memory
-    /// stays that of a few parts, not of the whole archive, and the bytes
-    /// are those of a single render.
+    /// How every entry starts in a document (a line of its own, at its
+    /// depth) and how it ends.
+    fn entry_marks(self) -> (&'static [u8], &'static [u8]) {
+        match self {
+            Format::Rss => (b"\n    <item>", b"</item>"),
+            Format::Atom => (b"\n  <entry>", b"</entry>"),
+            Format::Json => (b"\n    {", b"}"),
+        }
+    }
+
+    /// What comes before the entries of `feed` and after them, cut out of
+    /// a document holding one blank entry (in Atom, the feed's extensions
+    /// follow its entries: a document without entries does not show where
+    /// they go).
+    fn shell(self, feed: &Feed) -> std::io::Result<(Vec<u8>, Vec<u8>)> {
+        let blank = Article {
+            origin: Origin {
+                path: Arc::from(std::path::Path::new("")),
+                line: 0,
+            },
+            id: String::new(),
+            title: String::new(),
+            url: feed.home.clone(),
+            published: DateTime::UNIX_EPOCH,
+            updated: DateTime::UNIX_EPOCH,
+            authors: Vec::new(),
+            categories: Vec::new(),
+            summary: None,
+            body: None,
+            image: None,
+            comments: None,
+            featured: false,
+        };
+        let blank = Arc::new(Item {
+            article: Arc::new(blank),
+            summary: String::new(),
+            content: None,
+            key: 0,
+            facts: Facts::default(),
+            reused: None,
+        });
+        let doc = self.render(feed, &[blank])?;
+        let (start, end) = self
+            .entries_span(&doc)
+            .ok_or_else(|| std::io::Error::other("a blank entry cannot be found (a bug)"))?;
+        Ok((doc[..start].to_vec(), doc[end..].to_vec()))
+    }
+
+    /// The byte ranges of each entry of a rendered document, each from its
+    /// line's start to its end (a JSON entry without the comma that
+    /// follows). `None` unless they are exactly `count`: an entry that
+    /// held another's opening mark (a newline and a tag in an attribute)
+    /// would make more, and the caller renders entries one at a time.
+    fn entry_ranges(self, doc: &[u8], count: usize) -> Option<Vec<Range<usize>>> {
+        let (start, end) = self.entries_span(doc)?;
+        let (open, close) = self.entry_marks();
+        let starts: Vec<usize> = memchr::memmem::find_iter(&doc[start..end], open)
+            .map(|p| start + p)
+            .collect();
+        if starts.len() != count || starts.first() != Some(&start) {
+            return None;
+        }
+        let mut ranges = Vec::with_capacity(count);
+        for (i, &s) in starts.iter().enumerate() {
+            let e = match starts.get(i + 1) {
+                Some(&next) if self == Format::Json => next.checked_sub(1)?,
+                Some(&next) => next,
+                None => end,
+            };
+            if !doc[s..e].ends_with(close) {
+                return None;
+            }
+            ranges.push(s..e);
+        }
+        Some(ranges)
+    }
+
+    /// Writes the feed, rendering what `previous` does not hold. Entries
+    /// are made in parts of `part` by one worker per core while this
+    /// thread writes the finished parts in order, between the head and
+    /// the tail of the document: memory stays that of a few parts, not of
+    /// the whole archive, and the bytes are those of a single render.
+    /// Returns where each entry was written, for the next build's cache.
     pub fn write<W: std::io::Write>(
         self,
         feed: &Feed,
         mut out: W,
         part: usize,
-    ) -> std::io::Result<W> {
+        previous: &Previous,
+    ) -> std::io::Result<(W, Vec<cache::Written>)> {
         use std::sync::atomic::{AtomicUsize, Ordering};
         use std::sync::mpsc::sync_channel;
         use std::sync::Mutex;
 
-        if feed.entries.len() <= part {
-            out.write_all(&self.render(feed, &feed.entries)?)?;
-            return Ok(out);
+        if feed.entries.is_empty() {
+            out.write_all(&self.render(feed, &[])?)?;
+            return Ok((out, Vec::new()));
         }
-        let parts: Vec<&[Arc<Item>]> = feed.entries.chunks(part).collect();
-        let last = parts.len() - 1;
+        let (head, tail) = self.shell(feed)?;
+        let mut sink = EntrySink {
+            format: self,
+            out,
+            at: 0,
+            written: Vec::with_capacity(feed.entries.len()),
+        };
+        sink.raw(&head)?;
+        let parts: Vec<&[Arc<Item>]> = feed.entries.chunks(part.max(1)).collect();
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let next = AtomicUsize::new(0);
-        let spare: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
-        std::thread::scope(|s| -> std::io::Result<W> {
-            // Bounded: a worker waits when it is this far ahead of the writer.
-            let (done, finished) = sync_channel::<(usize, std::io::Result<Vec<u8>>)>(threads * 2);
-            for _ in 0..threads {
-                let done = done.clone();
-                let (parts, next, spare) = (&parts, &next, &spare);
-                s.spawn(move || loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= parts.len() {
-                        break;
+        if parts.len() == 1 || threads < 2 {
+            let mut buf = Vec::new();
+            for p in parts {
+                let done = self.render_part(feed, p, previous, buf)?;
+                sink.part(p, &done)?;
+                buf = done.bytes;
+            }
+        } else {
+            let last = parts.len() - 1;
+            let next = AtomicUsize::new(0);
+            let spare: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
+            std::thread::scope(|s| -> std::io::Result<()> {
+                // Bounded: a worker waits when it is this far ahead of the writer.
+                let (done, finished) = sync_channel::<(usize, std::io::Result<Part>)>(threads * 2);
+                for _ in 0..threads {
+                    let done = done.clone();
+                    let (parts, next, spare) = (&parts, &next, &spare);
+                    s.spawn(move || loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= parts.len() {
+                            break;
+                        }
+                        let buf = spare
+                            .lock()
+                            .map(|mut v| v.pop())
+                            .ok()
+                            .flatten()
+                            .unwrap_or_default();
+                        if done
+                            .send((i, self.render_part(feed, parts[i], previous, buf)))
+                            .is_err()
+                        {
+                            break;
+                        }
+                    });
+                }
+                drop(done);
+                let mut waiting = BTreeMap::new();
+                let mut index = 0;
+                while index <= last {
+                    let done = match waiting.remove(&index) {
+                        Some(done) => done,
+                        None => match finished.recv() {
+                            Ok((i, done)) => {
+                                waiting.insert(i, done);
+                                continue;
+                            }
+                            Err(_) => {
+                                return Err(std::io::Error::other("a feed part was lost (a bug)"))
+                            }
+                        },
+                    };
+                    let done = done?;
+                    sink.part(parts[index], &done)?;
+                    if let Ok(mut v) = spare.lock() {
+                        v.push(done.bytes);
                     }
-                    let buf = spare
-                        .lock()
-                        .map(|mut v| v.pop())
-                        .ok()
-                        .flatten()
-                        .unwrap_or_default();
-                    if done
-                        .send((i, self.render_into(feed, parts[i], buf)))
-                        .is_err()
+                    index += 1;
+                }
+                Ok(())
+            })?;
+        }
+        sink.raw(&tail)?;
+        Ok((sink.out, sink.written))
+    }
+
+    /// The entries of `items`, one after the other: the bytes the last
+    /// build wrote for those `previous` holds, read in runs where they
+    /// follow each other, and the others rendered in one document and cut
+    /// out of it.
+    fn render_part(
+        self,
+        feed: &Feed,
+        items: &[Arc<Item>],
+        previous: &Previous,
+        buf: Vec<u8>,
+    ) -> std::io::Result<Part> {
+        let spans: Vec<Option<cache::Span>> = items
+            .iter()
+            .map(|i| i.reused.as_ref().map(|r| r.span(self)))
+            .collect();
+        if spans.iter().all(Option::is_none) {
+            // A cold build: the part's document is the part.
+            let doc = self.render_into(feed, items, buf)?;
+            if let Some(ranges) = self.entry_ranges(&doc, items.len()) {
+                return Ok(Part { bytes: doc, ranges });
+            }
+            let (bytes, ranges) = self.render_entries(feed, items)?;
+            return Ok(Part { bytes, ranges });
+        }
+        let fresh: Vec<Arc<Item>> = items
+            .iter()
+            .zip(&spans)
+            .filter(|(_, s)| s.is_none())
+            .map(|(i, _)| i.clone())
+            .collect();
+        let (fresh_doc, fresh_ranges) = self.render_entries(feed, &fresh)?;
+        let mut fresh_ranges = fresh_ranges.into_iter();
+        let mut buf = buf;
+        buf.clear();
+        let mut ranges = Vec::with_capacity(items.len());
+        let mut i = 0;
+        while i < items.len() {
+            let Some(first) = spans[i] else {
+                let r = fresh_ranges
+                    .next()
+                    .ok_or_else(|| std::io::Error::other("an entry was not rendered (a bug)"))?;
+                let at = buf.len();
+                buf.extend_from_slice(&fresh_doc[r]);
+                ranges.push(at..buf.len());
+                i += 1;
+                continue;
+            };
+            // The run of entries that follow each other in the same file.
+            let mut j = i + 1;
+            let mut run = first;
+            while let Some(Some(s)) = spans.get(j) {
+                if s.file != run.file || s.offset != run.offset + run.len {
+                    break;
+                }
+                run.len += s.len;
+                j += 1;
+            }
+            let start = buf.len();
+            let read = previous.read(run, &mut buf).is_ok();
+            let mut run_ranges = Vec::with_capacity(j - i);
+            let mut at = start;
+            for s in spans[i..j].iter().flatten() {
+                run_ranges.push(at..at + s.len as usize);
+                at += s.len as usize;
+            }
+            if read
+                && run_ranges
+                    .iter()
+                    .all(|r| self.looks_like_entry(&buf[r.clone()]))
+            {
+                ranges.extend(run_ranges);
+            } else {
+                // Not what the index says: each entry on its own, rendered
+                // afresh when its bytes are not right.
+                buf.truncate(start);
+                for k in i..j {
+                    let at = buf.len();
+                    let span = spans[k].expect("a run holds reused entries only");
+                    if previous.read(span, &mut buf).is_err() || !self.looks_like_entry(&buf[at..])
                     {
-                        break;
+                        buf.truncate(at);
+                        let item = Arc::new(prepare_again(feed.config, &items[k]));
+                        let (doc, r) = self.render_entries(feed, &[item])?;
+                        buf.extend_from_slice(&doc[r[0].clone()]);
                     }
-                });
+                    ranges.push(at..buf.len());
+                }
             }
-            drop(done);
-            let mut waiting = BTreeMap::new();
-            let mut index = 0;
-            while index <= last {
-                let doc = match waiting.remove(&index) {
-                    Some(doc) => doc,
-                    None => match finished.recv() {
-                        Ok((i, doc)) => {
-                            waiting.insert(i, doc);
-                            continue;
-                        }
-                        Err(_) => {
-                            return Err(std::io::Error::other("a feed part was lost (a bug)"))
-                        }
-                    },
-                };
-                let doc = doc?;
-                let (start, end) = self.entries_span(&doc).ok_or_else(|| {
-                    std::io::Error::other("a rendered part of a feed has no entries (a bug)")
-                })?;
-                if index > 0 && self == Format::Json {
-                    out.write_all(b",")?;
-                }
-                match index {
-                    0 => out.write_all(&doc[..end])?,
-                    i if i == last => out.write_all(&doc[start..])?,
-                    _ => out.write_all(&doc[start..end])?,
-                }
-                if let Ok(mut v) = spare.lock() {
-                    v.push(doc);
-                }
-                index += 1;
+            i = j;
+        }
+        Ok(Part { bytes: buf, ranges })
+    }
+
+    /// `items` rendered, and the range of each one's entry in the bytes.
+    fn render_entries(
+        self,
+        feed: &Feed,
+        items: &[Arc<Item>],
+    ) -> std::io::Result<(Vec<u8>, Vec<Range<usize>>)> {
+        if items.is_empty() {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        let doc = self.render(feed, items)?;
+        if let Some(ranges) = self.entry_ranges(&doc, items.len()) {
+            return Ok((doc, ranges));
+        }
+        let mut bytes = Vec::with_capacity(doc.len());
+        let mut ranges = Vec::with_capacity(items.len());
+        for item in items {
+            let doc = self.render(feed, std::slice::from_ref(item))?;
+            let (s, e) = self
+                .entries_span(&doc)
+                .ok_or_else(|| std::io::Error::other("a rendered entry cannot be found (a bug)"))?;
+            let at = bytes.len();
+            bytes.extend_from_slice(&doc[s..e]);
+            ranges.push(at..bytes.len());
+        }
+        Ok((bytes, ranges))
+    }
+
+    fn looks_like_entry(self, bytes: &[u8]) -> bool {
+        let (open, close) = self.entry_marks();
+        bytes.len() >= open.len() + close.len() && bytes.starts_with(open) && bytes.ends_with(close)
+    }
+}
+
+/// An item whose reused entry could not be read, prepared again from its
+/// article.
+fn prepare_again(config: &Config, item: &Item) -> Item {
+    let (p, _) = Prepared::new(item.article.clone(), &Cleaner::new());
+    let mut again = Item::new(config, p);
+    again.key = item.key;
+    again.facts = item.facts.clone();
+    again
+}
+
+/// The entries of a part, in order.
+struct Part {
+    bytes: Vec<u8>,
+    /// Where each entry is in `bytes`.
+    ranges: Vec<Range<usize>>,
+}
+
+/// Writes entries in order and remembers where each went.
+struct EntrySink<W> {
+    format: Format,
+    out: W,
+    /// Bytes written so far.
+    at: u64,
+    written: Vec<cache::Written>,
+}
+
+impl<W: std::io::Write> EntrySink<W> {
+    fn raw(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.out.write_all(bytes)?;
+        self.at += bytes.len() as u64;
+        Ok(())
+    }
+
+    fn part(&mut self, items: &[Arc<Item>], part: &Part) -> std::io::Result<()> {
+        for (item, range) in items.iter().zip(&part.ranges) {
+            if self.format == Format::Json && !self.written.is_empty() {
+                self.raw(b",")?;
             }
-            Ok(out)
-        })
+            self.written.push((item.key, self.at, range.len() as u64));
+            self.raw(&part.bytes[range.clone()])?;
+        }
+        Ok(())
     }
 }
 

@@ -6,6 +6,7 @@
 mod harness;
 
 mod atomic;
+mod cache;
 mod cli;
 mod deliver;
 mod edition;

@@ -24,18 +24,36 @@ fn a_feed_written_in_parts_is_byte_identical_to_one_render() {
     let mut selection = FeedSelection::new(config.feeds.max_items, config.feeds.per_category);
     let report = load(&config, now, None, &mut selection).unwrap();
     assert!(report.problems.is_empty());
-    let set = FeedSet::build(&config, selection, OnInvalid::Fail).unwrap();
+    let none = matinale::cache::Previous::none();
+    let set = FeedSet::build(&config, selection, OnInvalid::Fail, &none).unwrap();
     let feed = &set.feeds[0];
     assert_eq!(feed.entries.len(), 13);
     for format in Format::ALL {
         let whole = format.render(feed, &feed.entries).unwrap();
         for part in [1, 2, 3, 5, 12, 13, 100] {
-            let spliced = format.write(feed, Vec::new(), part).unwrap();
+            let (spliced, entries) = format.write(feed, Vec::new(), part, &none).unwrap();
             assert_eq!(
-                String::from_utf8(spliced).unwrap(),
+                String::from_utf8(spliced.clone()).unwrap(),
                 String::from_utf8(whole.clone()).unwrap(),
                 "{format:?} in parts of {part}"
             );
+            // Where each entry was written, as the cache will reuse it:
+            // one after the other (a comma apart in JSON), each a whole
+            // entry rendered alone.
+            assert_eq!(entries.len(), 13);
+            let gap = usize::from(format == Format::Json);
+            for (i, (item, &(_, at, len))) in feed.entries.iter().zip(&entries).enumerate() {
+                let (at, len) = (at as usize, len as usize);
+                if let Some(&(_, next, _)) = entries.get(i + 1) {
+                    assert_eq!(at + len + gap, next as usize);
+                }
+                let alone =
+                    String::from_utf8(format.render(feed, std::slice::from_ref(item)).unwrap())
+                        .unwrap();
+                let entry = std::str::from_utf8(&spliced[at..at + len]).unwrap();
+                assert!(alone.contains(entry), "{format:?} entry {i}: {entry}");
+                assert!(entry.starts_with('\n'), "{format:?} entry {i}: {entry}");
+            }
         }
     }
 }
