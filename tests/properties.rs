@@ -1,6 +1,7 @@
 //! Property tests (proptest) on the library: category slugs, the HTML
 //! cleaner, the newsletter ledger, the request heads of `serve`, dates, and
-//! the whole numbers of feed.toml. Each states a guarantee of the README
+//! the whole numbers of feed.toml, and builds with the incremental cache.
+//! Each states a guarantee of the README
 //! for every input proptest can think of, not for a few examples.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -774,6 +775,223 @@ proptest! {
                     prop_assert!(lines[line - 1].starts_with(&format!("{key} = ")), "{}", p);
                     prop_assert!(p.message.starts_with("must be between "), "{}", p);
                 }
+            }
+        }
+    }
+}
+
+/// One article of the cache's random site.
+#[derive(Debug, Clone)]
+struct CachedArticle {
+    n: usize,
+    title: String,
+    body: String,
+    category: &'static str,
+    hour: i64,
+}
+
+impl CachedArticle {
+    fn line(&self) -> String {
+        let published = start() + Duration::hours(self.hour);
+        serde_json::json!({
+            "id": format!("a{}", self.n),
+            "url": format!("https://ex.org/{}/", self.n),
+            "title": self.title,
+            "published": published.to_rfc3339(),
+            "categories": [self.category],
+            "content_html": self.body,
+        })
+        .to_string()
+    }
+}
+
+fn cached_article() -> impl Strategy<Value = CachedArticle> {
+    (
+        0usize..1000,
+        "[A-Za-z<&][A-Za-z é<&]{0,11}",
+        html_soup(),
+        prop::sample::select(vec!["Tech", "tech", "Sciences", "Jeux vidéo"]),
+        0i64..72,
+    )
+        .prop_map(|(n, title, body, category, hour)| CachedArticle {
+            n,
+            title,
+            body,
+            category,
+            hour,
+        })
+}
+
+/// What happens between two builds of a site.
+#[derive(Debug, Clone)]
+enum Edit {
+    Add(CachedArticle),
+    Retitle(usize, String),
+    Rewrite(usize, String),
+    Remove(usize),
+    /// The first call to action's text.
+    Cta(String),
+    /// The index of the cache, damaged at a fraction of its length.
+    FlipIndex(f64),
+    CutIndex(f64),
+    /// A feed the index points into, changed by someone else.
+    TouchFeed,
+    Nothing,
+}
+
+fn edit() -> impl Strategy<Value = Edit> {
+    prop_oneof![
+        3 => cached_article().prop_map(Edit::Add),
+        2 => (any::<usize>(), "[a-z]{1,8}").prop_map(|(i, t)| Edit::Retitle(i, t)),
+        2 => (any::<usize>(), html_soup()).prop_map(|(i, b)| Edit::Rewrite(i, b)),
+        2 => any::<usize>().prop_map(Edit::Remove),
+        1 => "[a-z][a-z ]{0,11}".prop_map(Edit::Cta),
+        1 => (0.0f64..1.0).prop_map(Edit::FlipIndex),
+        1 => (0.0f64..1.0).prop_map(Edit::CutIndex),
+        1 => Just(Edit::TouchFeed),
+        2 => Just(Edit::Nothing),
+    ]
+}
+
+/// Every file under `dir`, by path relative to it.
+fn files_under(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                todo.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+/// Writes the site's files and builds its feeds; returns the warnings,
+/// placed by file name and line.
+fn build_cached(
+    dir: &Path,
+    articles: &[CachedArticle],
+    cta: &str,
+    max_items: usize,
+) -> (Vec<String>, matinale::build::CacheUse) {
+    let toml = format!(
+        "[site]\ntitle = \"T\"\nurl = \"https://ex.org/\"\ntimezone = \"Europe/Paris\"\n\n\
+         [content]\nsource = \"jsonl\"\npath = \"articles.jsonl\"\n\n\
+         [feeds]\nmax_items = {max_items}\nper_category = true\n\n\
+         [[cta]]\nid = \"newsletter\"\ntext = \"{cta}\"\nlabel = \"S'inscrire\"\nurl = \"https://ex.org/nl/\"\n"
+    );
+    std::fs::write(dir.join("feed.toml"), toml).unwrap();
+    let lines: Vec<String> = articles.iter().map(CachedArticle::line).collect();
+    std::fs::write(dir.join("articles.jsonl"), lines.join("\n") + "\n").unwrap();
+    let config = Config::load(&dir.join("feed.toml")).unwrap();
+    let now = start() + Duration::hours(100);
+    let report =
+        matinale::build::feeds(&config, now, matinale::build::Shrink::Allow, |_| {}).unwrap();
+    let warnings = report
+        .warnings
+        .iter()
+        .map(|w| {
+            format!(
+                "{:?}:{:?}: {}: {}",
+                w.path.file_name(),
+                w.line,
+                w.field,
+                w.message
+            )
+        })
+        .collect();
+    (warnings, report.cache)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Over any sequence of edits, and whatever happens to the cache
+    /// between builds, a build that keeps its cache writes the bytes and
+    /// the warnings of a build from nothing.
+    #[test]
+    fn a_cached_build_is_a_cold_build(
+        first in prop::collection::vec(cached_article(), 0..12),
+        edits in prop::collection::vec(edit(), 1..6),
+        max_items in prop::sample::select(vec![0usize, 3]),
+    ) {
+        let warm = tempfile::tempdir().unwrap();
+        // Unique ids: the site refuses duplicates.
+        let mut articles: Vec<CachedArticle> = Vec::new();
+        for a in first {
+            if !articles.iter().any(|b| b.n == a.n) {
+                articles.push(a);
+            }
+        }
+        let mut cta = "Notre newsletter".to_owned();
+        build_cached(warm.path(), &articles, &cta, max_items);
+        let index = warm.path().join(".matinale/cache/feed-entries.bin");
+        for edit in edits {
+            let unchanged = matches!(edit, Edit::Nothing);
+            let pick = |i: usize, len: usize| (len > 0).then(|| i % len);
+            match edit {
+                Edit::Add(a) => {
+                    if !articles.iter().any(|b| b.n == a.n) {
+                        articles.push(a);
+                    }
+                }
+                Edit::Retitle(i, t) => {
+                    if let Some(i) = pick(i, articles.len()) {
+                        articles[i].title = t;
+                    }
+                }
+                Edit::Rewrite(i, b) => {
+                    if let Some(i) = pick(i, articles.len()) {
+                        articles[i].body = b;
+                    }
+                }
+                Edit::Remove(i) => {
+                    if let Some(i) = pick(i, articles.len()) {
+                        articles.remove(i);
+                    }
+                }
+                Edit::Cta(t) => cta = t,
+                Edit::FlipIndex(at) => {
+                    if let Ok(mut bytes) = std::fs::read(&index) {
+                        if !bytes.is_empty() {
+                            let i = ((bytes.len() as f64 * at) as usize).min(bytes.len() - 1);
+                            bytes[i] ^= 0x10;
+                            std::fs::write(&index, bytes).unwrap();
+                        }
+                    }
+                }
+                Edit::CutIndex(at) => {
+                    if let Ok(bytes) = std::fs::read(&index) {
+                        let n = (bytes.len() as f64 * at) as usize;
+                        std::fs::write(&index, &bytes[..n]).unwrap();
+                    }
+                }
+                Edit::TouchFeed => {
+                    let rss = warm.path().join("public/feed.xml");
+                    if let Ok(text) = std::fs::read_to_string(&rss) {
+                        std::fs::write(&rss, text.replacen("<item>", "<item> ", 1)).unwrap();
+                    }
+                }
+                Edit::Nothing => {}
+            }
+            let (warnings, cache) = build_cached(warm.path(), &articles, &cta, max_items);
+            if unchanged {
+                // Nothing changed since the last build: nothing is rendered.
+                prop_assert_eq!(cache.reused, cache.articles);
+            }
+            let cold = tempfile::tempdir().unwrap();
+            let (cold_warnings, cold_cache) = build_cached(cold.path(), &articles, &cta, max_items);
+            prop_assert_eq!(cold_cache.reused, 0);
+            prop_assert_eq!(warnings, cold_warnings);
+            let (w, c) = (files_under(&warm.path().join("public")), files_under(&cold.path().join("public")));
+            prop_assert_eq!(w.keys().collect::<Vec<_>>(), c.keys().collect::<Vec<_>>());
+            for (path, bytes) in &c {
+                prop_assert!(&w[path] == bytes, "{} differs after {:?}", path, articles);
             }
         }
     }

@@ -141,7 +141,11 @@ impl<'a> FeedSet<'a> {
         {
             unique.entry(Arc::as_ptr(a)).or_insert_with(|| a.clone());
         }
-        let unique: Vec<Arc<Article>> = unique.into_values().collect();
+        // In the source's order, so that warnings come in that order.
+        let mut unique: Vec<Arc<Article>> = unique.into_values().collect();
+        unique.sort_by(|a, b| {
+            (&a.origin.path, a.origin.line, &a.id).cmp(&(&b.origin.path, b.origin.line, &b.id))
+        });
         let (items, mut warnings) = prepare_all(config, unique, previous, &slugs);
         let by_ptr: BTreeMap<*const Article, Arc<Item>> = items
             .into_iter()
