@@ -23,6 +23,16 @@ feed.toml:
                         [feeds] max_items = 0, per_category = false
   daily-N/feed.toml     the sample's daily set: max_items = 50,
                         per_category = true
+  warm-N/feed.toml      the archive's settings, reading warm-N/articles.jsonl:
+                        the incremental job. Once per size, untimed, the site
+                        is built from the corpus without its 50 newest
+                        articles and that state (outputs and .matinale/) is
+                        kept aside in warm-N.base/; each timed run starts
+                        from it (hard links: same files, so the cache still
+                        trusts them) with the whole corpus, as if 50
+                        articles had arrived since the last build. Its
+                        feeds must be byte-identical to the cold archive's.
+The archive runs cold: its outputs and .matinale/ are deleted before each.
 Each tool runs as a whole process under `/usr/bin/time -f "%e %M"` (wall
 seconds, peak resident KB), --runs rounds with the tools interleaved inside
 each round, and the median is kept. Every run starts from an empty output
@@ -69,10 +79,13 @@ PY_PINS = {
     "feedparser": "6.0.14",
 }
 NPM_SPEC = "feed@5"
+# Articles that arrive between the two builds of the incremental job.
+ARRIVALS = 50
 
 # (key, label) in the order they run inside a round.
 TOOLS = [
     ("matinale", "matinale (archive)"),
+    ("warm", "matinale (50 new)"),
     ("feedgen", "feedgen 1.0.0"),
     ("npmfeed", "npm feed 5"),
     ("daily", "matinale (daily)"),
@@ -249,16 +262,59 @@ def toml_str(s: str) -> str:
 
 def write_sites(repo_toml: str, corpus: Path, n: int) -> dict[str, Path]:
     sites = {}
-    for kind, max_items, per_cat in (("archive", 0, "false"), ("daily", 50, "true")):
+    for kind, max_items, per_cat in (("archive", 0, "false"), ("daily", 50, "true"),
+                                     ("warm", 0, "false")):
         site = WORK / f"{kind}-{n}"
         site.mkdir(parents=True, exist_ok=True)
+        source = site / "articles.jsonl" if kind == "warm" else corpus
         cfg = derive_config(repo_toml, {
-            "content": {"source": toml_str("jsonl"), "path": toml_str(str(corpus))},
+            "content": {"source": toml_str("jsonl"), "path": toml_str(str(source))},
             "feeds": {"max_items": str(max_items), "per_category": per_cat},
         })
         (site / "feed.toml").write_text(cfg, encoding="utf-8")
         sites[kind] = site
     return sites
+
+
+def prepare_warm(site: Path, corpus: Path) -> Path:
+    """Builds the warm site once from the corpus without its newest articles
+    (the generator writes newest first) and keeps that state aside; then
+    puts the whole corpus in its place. Returns the folder kept aside."""
+    base = site.with_name(site.name + ".base")
+    out = output_dir(site)
+    for d in (base, out, site / ".matinale"):
+        if d.exists():
+            shutil.rmtree(d)
+    with corpus.open("rb") as src, (site / "articles.jsonl").open("wb") as dst:
+        for i, line in enumerate(src):
+            if i >= ARRIVALS:
+                dst.write(line)
+    run_checked([BIN_COPY, "--config", site / "feed.toml", "--now", NOW, "-q", "feeds"],
+                f"the first build of {site}", cwd=WORK)
+    base.mkdir()
+    os.replace(out, base / out.name)
+    os.replace(site / ".matinale", base / ".matinale")
+    shutil.copyfile(corpus, site / "articles.jsonl")
+    return base
+
+
+def restore_warm(site: Path, base: Path) -> None:
+    """The state of the last build, linked back into the site: the same
+    files (inodes, times), which a build replaces by renaming, never in
+    place, so the base stays intact."""
+    out = output_dir(site)
+    for d in (out, site / ".matinale"):
+        if d.exists():
+            shutil.rmtree(d)
+    subprocess.run(["cp", "-al", str(base / out.name), str(out)], check=True)
+    subprocess.run(["cp", "-al", str(base / ".matinale"), str(site / ".matinale")], check=True)
+
+
+def same_feeds(a: Path, b: Path) -> list[str]:
+    """The feed files that differ between two output folders."""
+    return [name for name in ("feed.xml", "atom.xml", "feed.json")
+            if not (a / name).is_file() or not (b / name).is_file()
+            or (a / name).read_bytes() != (b / name).read_bytes()]
 
 
 def output_dir(site: Path) -> Path:
@@ -279,10 +335,9 @@ def output_dir(site: Path) -> Path:
 
 # --------------------------------------------------------------------------- timing
 
-def time_once(label: str, cmd: list[str], clean: Path, logdir: Path) -> tuple[float, int] | None:
+def time_once(label: str, cmd: list[str], reset, logdir: Path) -> tuple[float, int] | None:
     """One whole-process run under GNU time; (wall s, peak KB), or None if the tool failed."""
-    if clean.exists():
-        shutil.rmtree(clean)
+    reset()
     tfile = logdir / "time.txt"
     with (logdir / "stdout.txt").open("w") as so, (logdir / "stderr.txt").open("w") as se:
         p = subprocess.run([str(GNU_TIME), "-f", "%e %M", "-o", str(tfile)] + [str(c) for c in cmd],
@@ -297,17 +352,31 @@ def time_once(label: str, cmd: list[str], clean: Path, logdir: Path) -> tuple[fl
     return float(wall), int(kb)
 
 
-def commands(n: int, corpus: Path, sites: dict[str, Path], shared: Path) -> dict[str, tuple[list, Path]]:
-    """tool key -> (command, output folder to empty before each run)."""
+def emptied(*dirs: Path):
+    def reset():
+        for d in dirs:
+            if d.exists():
+                shutil.rmtree(d)
+    return reset
+
+
+def commands(n: int, corpus: Path, sites: dict[str, Path], shared: Path,
+             warm_base: Path) -> dict[str, tuple[list, object]]:
+    """tool key -> (command, what to do before each run)."""
     peers = shared / "bench" / "peers"
     out = WORK / f"out-{n}"
+
+    def matinale(site: Path) -> list:
+        return [BIN_COPY, "--config", site / "feed.toml", "--now", NOW, "-q", "feeds"]
+    cold = lambda site: emptied(output_dir(site), site / ".matinale")  # noqa: E731
     return {
-        "matinale": ([BIN_COPY, "--config", sites["archive"] / "feed.toml", "--now", NOW, "-q", "feeds"],
-                     output_dir(sites["archive"])),
-        "feedgen": ([VENV_PY, peers / "feedgen_build.py", corpus, out / "feedgen", "0"], out / "feedgen"),
-        "npmfeed": (["node", peers / "npmfeed_build.mjs", corpus, out / "npmfeed", "0"], out / "npmfeed"),
-        "daily": ([BIN_COPY, "--config", sites["daily"] / "feed.toml", "--now", NOW, "-q", "feeds"],
-                  output_dir(sites["daily"])),
+        "matinale": (matinale(sites["archive"]), cold(sites["archive"])),
+        "warm": (matinale(sites["warm"]), lambda: restore_warm(sites["warm"], warm_base)),
+        "feedgen": ([VENV_PY, peers / "feedgen_build.py", corpus, out / "feedgen", "0"],
+                    emptied(out / "feedgen")),
+        "npmfeed": (["node", peers / "npmfeed_build.mjs", corpus, out / "npmfeed", "0"],
+                    emptied(out / "npmfeed")),
+        "daily": (matinale(sites["daily"]), cold(sites["daily"])),
     }
 
 
@@ -450,14 +519,16 @@ def main() -> int:
         corpus = ensure_corpus(shared, n)
         sites = write_sites(repo_toml, corpus, n)
         inputs[n] = (corpus, sites)
-        cmds = commands(n, corpus, sites, shared)
+        log(f"building warm-{n} without its {ARRIVALS} newest articles (untimed)")
+        warm_base = prepare_warm(sites["warm"], corpus)
+        cmds = commands(n, corpus, sites, shared, warm_base)
         results[n] = {k: [] for k, _ in TOOLS}
         logdir = WORK / "logs"
         logdir.mkdir(exist_ok=True)
         for r in range(1, args.runs + 1):
             for key, label in TOOLS:  # interleaved: one run of each tool per round
-                cmd, clean = cmds[key]
-                res = time_once(label, cmd, clean, logdir)
+                cmd, reset = cmds[key]
+                res = time_once(label, cmd, reset, logdir)
                 if res is None:
                     failures += 1
                 else:
@@ -472,12 +543,24 @@ def main() -> int:
         for key, label in TOOLS:
             m = med(results[n][key])
             vs = ratio(m, mine) if key in ("feedgen", "npmfeed") else ""
+            if key == "warm":
+                vs = " / ".join(ratio(med(results[n][p]), m) for p in ("feedgen", "npmfeed"))
             runs = " ".join(f"{s:.2f}" for s, _ in results[n][key]) or "-"
             rows.append([f"{n:,}", label, fmt_s(m), fmt_mb(m), vs, runs])
     print_table(rows, ["articles", "tool", "median s", "peak MiB", "peer / matinale", "runs (s)"],
                 "rlrrrl")
     print("\n(peer / matinale: the peer's median seconds over matinale's, archive job; "
-          "how many times faster matinale is. Daily = max_items 50 + per-category feeds.)")
+          "how many times faster matinale is; on the 50-new line, feedgen's and npm feed's "
+          "over the incremental build's. Daily = max_items 50 + per-category feeds.)")
+
+    # ---- the incremental build wrote what a cold build writes
+    for n in sizes:
+        differ = same_feeds(output_dir(inputs[n][1]["warm"]), output_dir(inputs[n][1]["archive"]))
+        if differ:
+            print(f"\n!! N={n}: the incremental build's {', '.join(differ)} differ from the cold build's")
+            failures += 1
+        else:
+            print(f"\nN={n}: the incremental build's feeds are byte-identical to the cold build's.")
 
     # ---- sanity check
     smallest = sizes[0]
@@ -501,13 +584,20 @@ def main() -> int:
           "Archive: every article, RSS + Atom (+ JSON Feed for matinale and npm feed), site feed only. "
           "Daily: matinale with the sample's `max_items = 50`, `per_category = true`.")
     print()
-    print("| articles | matinale s | matinale MiB | feedgen s | feedgen MiB | feedgen / matinale "
-          "| npm feed s | npm feed MiB | npm feed / matinale | daily s | daily MiB |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| articles | job | matinale s | MiB | feedgen s | feedgen / matinale "
+          "| npm feed s | npm feed / matinale |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|")
     for n in sizes:
-        mm, fg, nf, dy = (med(results[n][k]) for k, _ in TOOLS)
-        print(f"| {n:,} | {fmt_s(mm)} | {fmt_mb(mm)} | {fmt_s(fg)} | {fmt_mb(fg)} | {ratio(fg, mm)} "
-              f"| {fmt_s(nf)} | {fmt_mb(nf)} | {ratio(nf, mm)} | {fmt_s(dy)} | {fmt_mb(dy)} |")
+        fg, nf = med(results[n]["feedgen"]), med(results[n]["npmfeed"])
+        for key, job in (("matinale", "archive, cold"), ("warm", f"archive, {ARRIVALS} new (cache warm)")):
+            mm = med(results[n][key])
+            print(f"| {n:,} | {job} | {fmt_s(mm)} | {fmt_mb(mm)} | {fmt_s(fg)} | {ratio(fg, mm)} "
+                  f"| {fmt_s(nf)} | {ratio(nf, mm)} |")
+        dy = med(results[n]["daily"])
+        print(f"| {n:,} | daily (cold) | {fmt_s(dy)} | {fmt_mb(dy)} | | | | |")
+    print(f"\nPeers' peak MiB: " + "; ".join(
+        f"{n:,}: feedgen {fmt_mb(med(results[n]['feedgen']))}, npm feed {fmt_mb(med(results[n]['npmfeed']))}"
+        for n in sizes))
 
     if failures:
         log(f"compare.py: {failures} run(s) failed (see above)")
