@@ -622,23 +622,24 @@ impl Format {
                 i += 1;
                 continue;
             };
-            // The run of entries that follow each other in the same file.
+            // The run of entries that follow each other in the same file
+            // (in JSON, a comma apart), read at once.
+            let gap = self.separator().len() as u64;
             let mut j = i + 1;
             let mut run = first;
             while let Some(Some(s)) = spans.get(j) {
-                if s.file != run.file || s.offset != run.offset + run.len {
+                if s.file != run.file || s.offset != run.offset + run.len + gap {
                     break;
                 }
-                run.len += s.len;
+                run.len += gap + s.len;
                 j += 1;
             }
             let start = buf.len();
             let read = previous.read(run, &mut buf).is_ok();
             let mut run_ranges = Vec::with_capacity(j - i);
-            let mut at = start;
             for s in spans[i..j].iter().flatten() {
+                let at = start + (s.offset - first.offset) as usize;
                 run_ranges.push(at..at + s.len as usize);
-                at += s.len as usize;
             }
             if read
                 && run_ranges
@@ -695,6 +696,14 @@ impl Format {
         Ok((bytes, ranges))
     }
 
+    /// What stands between two entries.
+    fn separator(self) -> &'static [u8] {
+        match self {
+            Format::Json => b",",
+            Format::Rss | Format::Atom => b"",
+        }
+    }
+
     fn looks_like_entry(self, bytes: &[u8]) -> bool {
         let (open, close) = self.entry_marks();
         bytes.len() >= open.len() + close.len() && bytes.starts_with(open) && bytes.ends_with(close)
@@ -734,13 +743,35 @@ impl<W: std::io::Write> EntrySink<W> {
         Ok(())
     }
 
+    /// Writes a part's entries, in as few writes as their places allow:
+    /// a write larger than the buffer goes to the file without a copy.
     fn part(&mut self, items: &[Arc<Item>], part: &Part) -> std::io::Result<()> {
+        let sep = self.format.separator();
+        let mut chunk: Option<Range<usize>> = None;
         for (item, range) in items.iter().zip(&part.ranges) {
-            if self.format == Format::Json && !self.written.is_empty() {
-                self.raw(b",")?;
+            let first = self.written.is_empty();
+            let at = self.at
+                + chunk.as_ref().map_or(0, |c| c.len() as u64)
+                + if first { 0 } else { sep.len() as u64 };
+            self.written.push((item.key, at, range.len() as u64));
+            let follows = chunk.as_ref().is_some_and(|c| {
+                c.end + sep.len() == range.start && &part.bytes[c.end..range.start] == sep
+            });
+            match &mut chunk {
+                Some(c) if follows => c.end = range.end,
+                _ => {
+                    if let Some(c) = chunk.take() {
+                        self.raw(&part.bytes[c])?;
+                    }
+                    if !first {
+                        self.raw(sep)?;
+                    }
+                    chunk = Some(range.clone());
+                }
             }
-            self.written.push((item.key, self.at, range.len() as u64));
-            self.raw(&part.bytes[range.clone()])?;
+        }
+        if let Some(c) = chunk {
+            self.raw(&part.bytes[c])?;
         }
         Ok(())
     }
