@@ -45,7 +45,10 @@ into docs/benchmarks.md.
 
 Python 3.11, standard library only. Nothing is written inside the repo: the
 binary is copied to /tmp/matinale-bench-bin first (so a rebuild in the tree
-cannot change it during a run) and every output goes to /tmp/matinale-bench.
+cannot change it during a run) and every output goes to /tmp/matinale-bench
+(or --work). matinale makes its outputs durable (fsync) before it renames
+them into place and the peers do not: on a slow disk that alone can bound
+matinale's time; --work /dev/shm/matinale-bench shows the tools' own work.
 """
 from __future__ import annotations
 
@@ -436,6 +439,11 @@ def cpu_model() -> str:
     return "?"
 
 
+def fs_type(path: Path) -> str:
+    p = subprocess.run(["stat", "-f", "-c", "%T", str(path)], capture_output=True, text=True)
+    return p.stdout.strip() if p.returncode == 0 else "?"
+
+
 def nproc() -> str:
     p = subprocess.run(["nproc"], capture_output=True, text=True)
     return p.stdout.strip() if p.returncode == 0 else str(os.cpu_count())
@@ -483,10 +491,14 @@ def validate(shared: Path, n: int, corpus: Path, sites: dict[str, Path]) -> list
 # --------------------------------------------------------------------------- main
 
 def main() -> int:
+    global WORK
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="10000,100000", help="comma-separated article counts")
     ap.add_argument("--runs", type=int, default=3, help="runs per tool and size (median kept)")
     ap.add_argument("--bin", type=Path, default=DEFAULT_BIN, help="matinale binary (copied first)")
+    ap.add_argument("--work", type=Path, default=WORK,
+                    help="where corpora and outputs go (default /tmp/matinale-bench; /dev/shm/... "
+                         "takes the disk out of the timings)")
     ap.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="the benchmark kit (holds bench/gen_corpus.py, bench/validate_feeds.py, bench/peers/)")
     args = ap.parse_args()
     try:
@@ -496,6 +508,7 @@ def main() -> int:
     if not sizes or min(sizes) < 1 or args.runs < 1:
         ap.error("--sizes and --runs must be positive")
     shared = args.shared.resolve()
+    WORK = args.work.resolve()
     for f in ("gen_corpus.py", "validate_feeds.py", "peers/feedgen_build.py", "peers/npmfeed_build.mjs"):
         if not (shared / "bench" / f).is_file():
             die(f"{shared / 'bench' / f} not found (pass --shared)")
@@ -575,7 +588,8 @@ def main() -> int:
     # ---- Markdown, to paste into docs/benchmarks.md
     load_after = Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else []
     print("\n## Markdown\n")
-    print(f"Machine: {nproc()} CPUs ({cpu_model()}), {meminfo_gib()} RAM; {version}; "
+    print(f"Machine: {nproc()} CPUs ({cpu_model()}), {meminfo_gib()} RAM; outputs in {WORK} "
+          f"({fs_type(WORK)}); {version}; "
           f"Python feedgen {py_vers['feedgen']} (lxml {py_vers['lxml']}), "
           f"npm feed {feed_v} on Node {node_v}; {started.strftime('%Y-%m-%d %H:%M %z')}; "
           f"load average {' '.join(load_before)} before, {' '.join(load_after)} after.")
