@@ -300,7 +300,9 @@ fn stage_feeds<'a>(
     staging: &mut Staging,
 ) -> Result<(FeedsReport, Vec<feed::Feed<'a>>), Error> {
     let layout = &config.layout;
-    let previous = Previous::load(&layout.entry_index(), cache::context(config));
+    let previous = Previous::load(&layout.entry_index(), cache::context(config), |p| {
+        layout.is_output_feed(p)
+    });
     let (load, mut warnings, feeds, listing) =
         plan(config, now, Strictness::AsConfigured, input, &previous)?;
     let mut recorder = cache::Recorder::new();

@@ -301,6 +301,17 @@ impl Layout {
             .is_some()
     }
 
+    /// A feed file under the feeds' folder, with no `..` on the way: the
+    /// only files the incremental cache may copy entries from, whatever
+    /// its index says.
+    pub fn is_output_feed(&self, path: &Path) -> bool {
+        self.is_feed_file(path)
+            && path.strip_prefix(&self.feeds).is_ok_and(|rel| {
+                rel.components()
+                    .all(|c| matches!(c, std::path::Component::Normal(_)))
+            })
+    }
+
     /// A page's folder, relative (what a link to it names).
     pub fn page_dir(&self, page: Page) -> String {
         match page {

@@ -594,10 +594,10 @@ impl Format {
             // A cold build: the part's document is the part.
             let doc = self.render_into(feed, items, buf)?;
             if let Some(ranges) = self.entry_ranges(&doc, items.len()) {
-                return Ok(Part { bytes: doc, ranges });
+                return Ok(Part::new(doc, ranges));
             }
             let (bytes, ranges) = self.render_entries(feed, items)?;
-            return Ok(Part { bytes, ranges });
+            return Ok(Part::new(bytes, ranges));
         }
         let fresh: Vec<Arc<Item>> = items
             .iter()
@@ -607,18 +607,19 @@ impl Format {
             .collect();
         let (fresh_doc, fresh_ranges) = self.render_entries(feed, &fresh)?;
         let mut fresh_ranges = fresh_ranges.into_iter();
-        let mut buf = buf;
-        buf.clear();
-        let mut ranges = Vec::with_capacity(items.len());
+        let mut part = Part {
+            bytes: buf,
+            ranges: Vec::with_capacity(items.len()),
+            sums: Vec::with_capacity(items.len()),
+        };
+        part.bytes.clear();
         let mut i = 0;
         while i < items.len() {
             let Some(first) = spans[i] else {
                 let r = fresh_ranges
                     .next()
                     .ok_or_else(|| std::io::Error::other("an entry was not rendered (a bug)"))?;
-                let at = buf.len();
-                buf.extend_from_slice(&fresh_doc[r]);
-                ranges.push(at..buf.len());
+                part.push(&fresh_doc[r]);
                 i += 1;
                 continue;
             };
@@ -634,39 +635,43 @@ impl Format {
                 run.len += gap + s.len;
                 j += 1;
             }
-            let start = buf.len();
-            let read = previous.read(run, &mut buf).is_ok();
-            let mut run_ranges = Vec::with_capacity(j - i);
-            for s in spans[i..j].iter().flatten() {
-                let at = start + (s.offset - first.offset) as usize;
-                run_ranges.push(at..at + s.len as usize);
-            }
-            if read
+            let start = part.bytes.len();
+            let read = previous.read(run, &mut part.bytes).is_ok();
+            let run_ranges: Vec<Range<usize>> = spans[i..j]
+                .iter()
+                .flatten()
+                .map(|s| {
+                    let at = start + (s.offset - first.offset) as usize;
+                    at..at + s.len as usize
+                })
+                .collect();
+            let intact = read
                 && run_ranges
                     .iter()
-                    .all(|r| self.looks_like_entry(&buf[r.clone()]))
-            {
-                ranges.extend(run_ranges);
+                    .zip(spans[i..j].iter().flatten())
+                    .all(|(r, s)| self.intact(&part.bytes[r.clone()], s));
+            if intact {
+                part.sums
+                    .extend(spans[i..j].iter().flatten().map(|s| s.sum));
+                part.ranges.extend(run_ranges);
             } else {
                 // Not what the index says: each entry on its own, rendered
                 // afresh when its bytes are not right.
-                buf.truncate(start);
+                part.bytes.truncate(start);
                 for k in i..j {
-                    let at = buf.len();
                     let span = spans[k].expect("a run holds reused entries only");
-                    if previous.read(span, &mut buf).is_err() || !self.looks_like_entry(&buf[at..])
-                    {
-                        buf.truncate(at);
+                    let mut bytes = Vec::new();
+                    if previous.read(span, &mut bytes).is_err() || !self.intact(&bytes, &span) {
                         let item = Arc::new(prepare_again(feed.config, &items[k]));
                         let (doc, r) = self.render_entries(feed, &[item])?;
-                        buf.extend_from_slice(&doc[r[0].clone()]);
+                        bytes = doc[r[0].clone()].to_vec();
                     }
-                    ranges.push(at..buf.len());
+                    part.push(&bytes);
                 }
             }
             i = j;
         }
-        Ok(Part { bytes: buf, ranges })
+        Ok(part)
     }
 
     /// `items` rendered, and the range of each one's entry in the bytes.
@@ -704,9 +709,14 @@ impl Format {
         }
     }
 
-    fn looks_like_entry(self, bytes: &[u8]) -> bool {
+    /// Whether `bytes`, read where `span` says, are the entry the index
+    /// recorded there: its checksum, and the marks of an entry.
+    fn intact(self, bytes: &[u8], span: &cache::Span) -> bool {
         let (open, close) = self.entry_marks();
-        bytes.len() >= open.len() + close.len() && bytes.starts_with(open) && bytes.ends_with(close)
+        bytes.len() >= open.len() + close.len()
+            && bytes.starts_with(open)
+            && bytes.ends_with(close)
+            && cache::checksum(bytes) == span.sum
     }
 }
 
@@ -725,6 +735,29 @@ struct Part {
     bytes: Vec<u8>,
     /// Where each entry is in `bytes`.
     ranges: Vec<Range<usize>>,
+    /// The checksum of each (made by the workers, not the writer).
+    sums: Vec<u64>,
+}
+
+impl Part {
+    fn new(bytes: Vec<u8>, ranges: Vec<Range<usize>>) -> Part {
+        let sums = ranges
+            .iter()
+            .map(|r| cache::checksum(&bytes[r.clone()]))
+            .collect();
+        Part {
+            bytes,
+            ranges,
+            sums,
+        }
+    }
+
+    fn push(&mut self, entry: &[u8]) {
+        let at = self.bytes.len();
+        self.bytes.extend_from_slice(entry);
+        self.ranges.push(at..self.bytes.len());
+        self.sums.push(cache::checksum(entry));
+    }
 }
 
 /// Writes entries in order and remembers where each went.
@@ -748,12 +781,17 @@ impl<W: std::io::Write> EntrySink<W> {
     fn part(&mut self, items: &[Arc<Item>], part: &Part) -> std::io::Result<()> {
         let sep = self.format.separator();
         let mut chunk: Option<Range<usize>> = None;
-        for (item, range) in items.iter().zip(&part.ranges) {
+        for ((item, range), &sum) in items.iter().zip(&part.ranges).zip(&part.sums) {
             let first = self.written.is_empty();
             let at = self.at
                 + chunk.as_ref().map_or(0, |c| c.len() as u64)
                 + if first { 0 } else { sep.len() as u64 };
-            self.written.push((item.key, at, range.len() as u64));
+            self.written.push(cache::Written {
+                key: item.key,
+                offset: at,
+                len: range.len() as u64,
+                sum,
+            });
             let follows = chunk.as_ref().is_some_and(|c| {
                 c.end + sep.len() == range.start && &part.bytes[c.end..range.start] == sep
             });

@@ -155,6 +155,40 @@ fn a_damaged_stale_or_foreign_cache_is_a_cold_build() {
     assert!(line.starts_with("0 of 13"), "{line}");
     assert_same(&site, &stderr);
 
+    // One changed in place, same size, its modification time put back:
+    // its inode, size and time are those recorded, but not its bytes.
+    build(&site);
+    let atom = site.path("public/atom.xml");
+    let stamp = site.path("stamp");
+    std::fs::copy(&atom, &stamp).unwrap();
+    let status = std::process::Command::new("touch")
+        .arg("-r")
+        .arg(&atom)
+        .arg(&stamp)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let text = site
+        .read("public/atom.xml")
+        .replace("Sans résumé", "Sans RÉSUMÉ");
+    assert_eq!(text.len(), site.read("public/atom.xml").len());
+    {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new().write(true).open(&atom).unwrap();
+        f.write_all(text.as_bytes()).unwrap();
+    }
+    let status = std::process::Command::new("touch")
+        .arg("-r")
+        .arg(&stamp)
+        .arg(&atom)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::fs::remove_file(&stamp).unwrap();
+    let (_, stderr) = build(&site);
+    assert!(site.read("public/atom.xml").contains("Sans résumé"));
+    assert_same(&site, &stderr);
+
     // And one removed.
     build(&site);
     std::fs::remove_file(site.path("public/atom.xml")).unwrap();

@@ -42,11 +42,12 @@ fn a_feed_written_in_parts_is_byte_identical_to_one_render() {
             // entry rendered alone.
             assert_eq!(entries.len(), 13);
             let gap = usize::from(format == Format::Json);
-            for (i, (item, &(_, at, len))) in feed.entries.iter().zip(&entries).enumerate() {
-                let (at, len) = (at as usize, len as usize);
-                if let Some(&(_, next, _)) = entries.get(i + 1) {
-                    assert_eq!(at + len + gap, next as usize);
+            for (i, (item, e)) in feed.entries.iter().zip(&entries).enumerate() {
+                let (at, len) = (e.offset as usize, e.len as usize);
+                if let Some(next) = entries.get(i + 1) {
+                    assert_eq!(at + len + gap, next.offset as usize);
                 }
+                assert_eq!(e.sum, matinale::cache::checksum(&spliced[at..at + len]));
                 let alone =
                     String::from_utf8(format.render(feed, std::slice::from_ref(item)).unwrap())
                         .unwrap();
