@@ -836,6 +836,9 @@ enum Edit {
     CutIndex(f64),
     /// A feed the index points into, changed by someone else.
     TouchFeed,
+    /// One letter of a feed changed in place, its modification time put
+    /// back: only the entries' checksums can tell.
+    ScrambleFeed(f64),
     Nothing,
 }
 
@@ -849,6 +852,7 @@ fn edit() -> impl Strategy<Value = Edit> {
         1 => (0.0f64..1.0).prop_map(Edit::FlipIndex),
         1 => (0.0f64..1.0).prop_map(Edit::CutIndex),
         1 => Just(Edit::TouchFeed),
+        2 => (0.0f64..1.0).prop_map(Edit::ScrambleFeed),
         2 => Just(Edit::Nothing),
     ]
 }
@@ -975,6 +979,20 @@ proptest! {
                     let rss = warm.path().join("public/feed.xml");
                     if let Ok(text) = std::fs::read_to_string(&rss) {
                         std::fs::write(&rss, text.replacen("<item>", "<item> ", 1)).unwrap();
+                    }
+                }
+                Edit::ScrambleFeed(at) => {
+                    let json = warm.path().join("public/feed.json");
+                    if let Ok(mut bytes) = std::fs::read(&json) {
+                        let i = ((bytes.len() as f64 * at) as usize).min(bytes.len().saturating_sub(1));
+                        if bytes.get(i).is_some_and(u8::is_ascii_lowercase) {
+                            bytes[i] = if bytes[i] == b'z' { b'a' } else { bytes[i] + 1 };
+                            let modified = std::fs::metadata(&json).unwrap().modified().unwrap();
+                            use std::io::Write;
+                            let mut f = std::fs::OpenOptions::new().write(true).open(&json).unwrap();
+                            f.write_all(&bytes).unwrap();
+                            f.set_modified(modified).unwrap();
+                        }
                     }
                 }
                 Edit::Nothing => {}
