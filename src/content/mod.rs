@@ -656,10 +656,7 @@ pub fn glance<'a, C>(
     if raw.summary.as_ref().is_some_and(|s| !clean(s)) {
         return None;
     }
-    let has_summary = raw
-        .summary
-        .as_ref()
-        .is_some_and(|s| !crate::text::plain(s).is_empty());
+    let has_summary = raw.summary.as_ref().is_some_and(|s| !blank(s));
     if !has_summary && !has_body {
         return None;
     }
@@ -668,7 +665,7 @@ pub fn glance<'a, C>(
             RawAuthor::Name(n) => (n, None, None),
             RawAuthor::Full(p) => (&p.name, p.email.as_ref(), p.url.as_ref()),
         };
-        if !clean(name) || crate::text::plain(name).is_empty() {
+        if !clean(name) || blank(name) {
             return None;
         }
         if let Some(e) = email.map(|e| e.trim()).filter(|e| !e.is_empty()) {
@@ -720,6 +717,17 @@ pub fn glance<'a, C>(
     })
 }
 
+/// Whether [`crate::text::plain`] makes `s` empty, `s` holding no
+/// character that XML 1.0 forbids: whether it is all whitespace.
+fn blank(s: &str) -> bool {
+    s.chars().all(|c| {
+        matches!(
+            c,
+            ' ' | '\t' | '\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}'
+        )
+    })
+}
+
 /// Whether `s` is an absolute http(s) URL that [`Url::parse`] accepts and
 /// writes back unchanged (and that [`Url::join`] takes as is, whatever the
 /// base): a lower-case scheme and host of plain labels, an explicit path,
@@ -727,66 +735,101 @@ pub fn glance<'a, C>(
 /// rewrites. Conservative: a URL it refuses may well be fine, and is then
 /// parsed.
 pub fn is_canonical_http_url(s: &str) -> bool {
-    let Some(rest) = s
-        .strip_prefix("https://")
-        .or_else(|| s.strip_prefix("http://"))
-    else {
-        return false;
+    let b = s.as_bytes();
+    let rest = match b {
+        [b'h', b't', b't', b'p', b's', b':', b'/', b'/', rest @ ..] => rest,
+        [b'h', b't', b't', b'p', b':', b'/', b'/', rest @ ..] => rest,
+        _ => return false,
     };
-    let Some(slash) = rest.find('/') else {
-        return false;
-    };
-    let (host, tail) = rest.split_at(slash);
-    // Plain DNS labels; the last starts with a letter, so that the host is
-    // not read as an IPv4 address; no `xn--` label, which would be
-    // checked as Punycode.
-    let mut labels = host.split('.');
-    let mut last = "";
-    let plain_labels = labels.all(|l| {
-        last = l;
-        !l.is_empty()
-            && !l.starts_with("xn--")
-            && l.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    });
-    if !plain_labels || !last.starts_with(|c: char| c.is_ascii_lowercase()) {
-        return false;
+    // The host: plain DNS labels up to the path's `/`; the last starts
+    // with a letter, so that the host is not read as an IPv4 address; no
+    // `xn--` label, which would be checked as Punycode.
+    let mut label = 0;
+    let mut i = 0;
+    loop {
+        match rest.get(i) {
+            Some(b'a'..=b'z' | b'0'..=b'9' | b'-') => {}
+            Some(&c @ (b'.' | b'/')) => {
+                let l = &rest[label..i];
+                if l.is_empty() || l.starts_with(b"xn--") {
+                    return false;
+                }
+                if c == b'/' {
+                    if !l[0].is_ascii_lowercase() {
+                        return false;
+                    }
+                    break;
+                }
+                label = i + 1;
+            }
+            _ => return false,
+        }
+        i += 1;
     }
-    let path_end = tail.find(['?', '#']).unwrap_or(tail.len());
-    let path = &tail[..path_end];
-    // Dot segments are resolved (`%2e` is a dot there too).
-    let dot_segment = path
-        .split('/')
-        .any(|seg| seg.bytes().all(|b| b == b'.') && !seg.is_empty())
-        || path.contains("%2e")
-        || path.contains("%2E");
-    !dot_segment
-        && tail.bytes().all(|b| {
-            b.is_ascii_alphanumeric()
-                || matches!(
-                    b,
-                    b'-' | b'.'
-                        | b'_'
-                        | b'~'
-                        | b'!'
-                        | b'$'
-                        | b'&'
-                        | b'('
-                        | b')'
-                        | b'*'
-                        | b'+'
-                        | b','
-                        | b';'
-                        | b'='
-                        | b':'
-                        | b'@'
-                        | b'/'
-                        | b'?'
-                        | b'#'
-                        | b'%'
-                )
-        })
+    // The path, query and fragment: characters kept as they are. Dot
+    // segments of the path are resolved (`%2e` is a dot there too).
+    let tail = &rest[i..];
+    let mut in_path = true;
+    let mut dots = 0;
+    let mut segment = 0;
+    for (j, &c) in tail.iter().enumerate() {
+        if !URL_KEPT[usize::from(c)] {
+            return false;
+        }
+        if !in_path {
+            continue;
+        }
+        match c {
+            b'/' | b'?' | b'#' => {
+                if dots > 0 && dots == j - segment {
+                    return false;
+                }
+                in_path = c == b'/';
+                segment = j + 1;
+                dots = 0;
+            }
+            b'.' => dots += 1,
+            b'%' if matches!(tail.get(j + 1..j + 3), Some(b"2e" | b"2E")) => return false,
+            _ => {}
+        }
+    }
+    !(in_path && dots > 0 && dots == tail.len() - segment)
 }
+
+/// The bytes that the URL standard keeps as they are in the path, query
+/// and fragment of an http(s) URL (and that end no part but their own).
+const URL_KEPT: [bool; 256] = {
+    let mut kept = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        kept[c] = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'-' | b'.'
+                    | b'_'
+                    | b'~'
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+                    | b':'
+                    | b'@'
+                    | b'/'
+                    | b'?'
+                    | b'#'
+                    | b'%'
+            );
+        c += 1;
+    }
+    kept
+};
 
 /// Checks one record. `field_line` maps a field name to its own line, where
 /// the source knows it; `has_body` says whether the record has a body to
