@@ -7,6 +7,7 @@ mod harness;
 
 mod atomic;
 mod cli;
+mod daily;
 mod deliver;
 mod edition;
 mod errors;
