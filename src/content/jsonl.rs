@@ -38,8 +38,9 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 
-/// Bytes read at a time; a block ends at the last newline in it.
-const BLOCK: usize = 1 << 20;
+/// Bytes read at a time; a block ends at the last newline in it. A few
+/// are in flight per worker: larger blocks only take more memory.
+const BLOCK: usize = 1 << 18;
 /// Blocks queued per worker, each way.
 const QUEUE: usize = 1;
 
@@ -68,6 +69,8 @@ struct Line {
 enum LineKind {
     Checked { checked: Checked, body: LineBody },
     Glanced(Glanced),
+    /// A checked line, once handed to the validator.
+    Admitted,
 }
 
 enum LineBody {
@@ -248,14 +251,24 @@ fn admit_block(
                 sink,
             );
         };
-    for line in cb.lines {
-        let g = match line.kind {
-            LineKind::Checked { checked, body } => {
-                admit_checked(v, checked, body, sink);
+    let mut lines = cb.lines;
+    // One list for every line's categories, not one each.
+    let mut categories: Vec<&str> = Vec::new();
+    for line in lines.iter_mut() {
+        let g: &Glanced = match &mut line.kind {
+            LineKind::Glanced(g) => g,
+            LineKind::Admitted => continue,
+            kind @ LineKind::Checked { .. } => {
+                if let LineKind::Checked { checked, body } =
+                    std::mem::replace(kind, LineKind::Admitted)
+                {
+                    admit_checked(v, checked, body, sink);
+                }
                 continue;
             }
-            LineKind::Glanced(g) => g,
         };
+        categories.clear();
+        categories.extend(g.categories.iter().map(|c| c.get(block)));
         let glance = Glance {
             origin: Origin {
                 path: settings.path.clone(),
@@ -266,7 +279,7 @@ fn admit_block(
             published: g.published,
             updated: g.updated,
             title: g.title.get(block),
-            categories: g.categories.iter().map(|c| c.get(block)).collect(),
+            categories: &categories,
         };
         if glance.published > v.now() || !sink.wants_glance(&glance) {
             v.admit_glance(&glance, sink);

@@ -215,7 +215,7 @@ pub struct Glance<'a> {
     pub updated: DateTime<Utc>,
     pub title: &'a str,
     /// The categories as plain text, each once, in the source's order.
-    pub categories: Vec<&'a str>,
+    pub categories: &'a [&'a str],
 }
 
 /// What a load found, besides the articles handed to the sink.
@@ -513,21 +513,25 @@ impl Validator {
     /// The caller asks [`ArticleSink::wants_glance`] first, and builds and
     /// admits the article instead when it is wanted.
     pub fn admit_glance(&mut self, glance: &Glance<'_>, sink: &mut dyn ArticleSink) {
-        if let Some(earlier) = self.seen.get(glance.id) {
-            let msg = format!(
-                "`{}` is already the id of the article at {}:{}; ids must be unique",
-                glance.id,
-                earlier.path.display(),
-                earlier.line
-            );
-            let o = &glance.origin;
-            self.report
-                .problems
-                .push(Problem::new(&o.path, Some(o.line), "id", msg));
-            return;
+        match self.seen.entry(glance.id.to_owned()) {
+            std::collections::hash_map::Entry::Occupied(earlier) => {
+                let earlier = earlier.get();
+                let msg = format!(
+                    "`{}` is already the id of the article at {}:{}; ids must be unique",
+                    glance.id,
+                    earlier.path.display(),
+                    earlier.line
+                );
+                let o = &glance.origin;
+                self.report
+                    .problems
+                    .push(Problem::new(&o.path, Some(o.line), "id", msg));
+                return;
+            }
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(glance.origin.clone());
+            }
         }
-        self.seen
-            .insert(glance.id.to_owned(), glance.origin.clone());
         if glance.published > self.now {
             self.report.scheduled += 1;
             return;
