@@ -66,8 +66,14 @@ struct Line {
     kind: LineKind,
 }
 
+// Boxing the checked article would cost an allocation per line built
+// (an archive builds every line).
+#[allow(clippy::large_enum_variant)]
 enum LineKind {
-    Checked { checked: Checked, body: LineBody },
+    Checked {
+        checked: Checked,
+        body: LineBody,
+    },
     Glanced(Glanced),
     /// A checked line, once handed to the validator.
     Admitted,
@@ -100,15 +106,14 @@ enum Text {
 }
 
 impl Text {
-    /// `s`, which comes from `line` when borrowed; `at` is where `line`
-    /// starts in the block.
-    fn new(s: &Cow<'_, str>, line: &str, at: usize) -> Text {
-        match s {
-            Cow::Borrowed(b) => {
-                let start = b.as_ptr() as usize - line.as_ptr() as usize + at;
-                Text::At(start..start + b.len())
-            }
-            Cow::Owned(o) => Text::Owned(o.as_str().into()),
+    /// `s`, which may lie within `line`; `at` is where `line` starts in
+    /// the block.
+    fn new(s: &str, line: &str, at: usize) -> Text {
+        let offset = (s.as_ptr() as usize).wrapping_sub(line.as_ptr() as usize);
+        if offset <= line.len() && offset + s.len() <= line.len() {
+            Text::At(at + offset..at + offset + s.len())
+        } else {
+            Text::Owned(s.into())
         }
     }
 
