@@ -6,6 +6,9 @@
 //! time to an [`ArticleSink`], which keeps what it needs: a daily feed over a
 //! 100,000-article export keeps a few hundred, never the whole file.
 //! Bodies are cleaned later ([`html::Cleaner`]), only for the articles kept.
+//! A sink may also take a [`Glance`] of an article it does not want: the
+//! few values that decide where it goes, from a record that [`glance`]
+//! found as valid as [`check`] would, without building the article.
 
 pub mod date;
 pub mod foreign;

@@ -11,7 +11,9 @@
 //! first in byte order); the articles' categories are given that spelling.
 //!
 //! With a [`Listing`], it also lists every article compactly for the
-//! sitemaps.
+//! sitemaps. It takes [`Glance`]s: an article no feed wants is listed
+//! without being built, and its `floor` tells the loader which lines
+//! those will likely be.
 
 use crate::content::{Article, ArticleSink, Glance, Origin};
 use crate::sitemap::Listing;
