@@ -16,7 +16,7 @@
 //! output (no document tree), so a build holds the listing and nothing
 //! more. Pure: the caller writes the files ([`crate::build`]).
 
-use crate::content::Article;
+use crate::content::{Article, Glance, Origin};
 use crate::error::Problem;
 use crate::text::escape_html;
 use chrono::{DateTime, Datelike, SecondsFormat, Utc};
@@ -89,11 +89,26 @@ impl Listing {
 
     /// Lists one valid, published article.
     pub fn push(&mut self, a: &Article) {
-        let url = a.url.as_str();
+        self.push_parts(&a.origin, a.url.as_str(), a.published, a.updated, &a.title);
+    }
+
+    /// Lists one valid, published article seen through a glance.
+    pub fn push_glance(&mut self, g: &Glance<'_>) {
+        self.push_parts(&g.origin, g.url, g.published, g.updated, g.title);
+    }
+
+    fn push_parts(
+        &mut self,
+        origin: &Origin,
+        url: &str,
+        published: DateTime<Utc>,
+        updated: DateTime<Utc>,
+        title: &str,
+    ) {
         if url.len() > MAX_LOC_LEN {
             self.warnings.push(Problem::new(
-                &a.origin.path,
-                Some(a.origin.line),
+                &origin.path,
+                Some(origin.line),
                 "url",
                 format!(
                     "{} characters: left out of the sitemaps, where Google reads URLs of less than 2,048",
@@ -104,14 +119,14 @@ impl Listing {
         }
         self.all.push(Listed {
             url: url.into(),
-            published: a.published,
-            updated: a.updated,
+            published,
+            updated,
         });
-        if self.news_since.is_some_and(|since| a.published >= since) {
+        if self.news_since.is_some_and(|since| published >= since) {
             self.news.push(NewsListed {
                 url: url.into(),
-                published: a.published,
-                title: a.title.as_str().into(),
+                published,
+                title: title.into(),
             });
             if self.news.len() >= 2 * NEWS_MAX_URLS {
                 newest_news(&mut self.news, NEWS_MAX_URLS);

@@ -51,8 +51,11 @@ pub fn plain(s: &str) -> Cow<'_, str> {
 /// U+FFFE / U+FFFF, encoded EF BF BE / EF BF BF).
 pub fn has_xml_illegal(s: &str) -> bool {
     let b = s.as_bytes();
-    b.iter()
-        .any(|&c| c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r'))
+    // By chunks, each folded without a branch, which the compiler turns
+    // into vector instructions.
+    let control = |c: u8| c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r');
+    b.chunks(32)
+        .any(|chunk| chunk.iter().fold(false, |found, &c| found | control(c)))
         || (b.contains(&0xEF) && (s.contains('\u{FFFE}') || s.contains('\u{FFFF}')))
 }
 

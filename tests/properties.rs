@@ -1014,3 +1014,258 @@ proptest! {
         }
     }
 }
+
+/// URLs as exports write them, and the ones the URL standard rewrites or
+/// refuses: upper case, dot segments, IPv4 hosts, Punycode, spaces,
+/// backslashes, quotes, ports, user names.
+fn url_like() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("a"),
+        Just("z"),
+        Just("Q"),
+        Just("0"),
+        Just("9"),
+        Just("."),
+        Just(".."),
+        Just("-"),
+        Just("/"),
+        Just("?"),
+        Just("#"),
+        Just("%"),
+        Just("%2e"),
+        Just("%2E"),
+        Just("%41"),
+        Just("xn--"),
+        Just("0x"),
+        Just(":"),
+        Just(":80"),
+        Just("@"),
+        Just(" "),
+        Just("\t"),
+        Just("\\"),
+        Just("'"),
+        Just("\""),
+        Just("`"),
+        Just("{"),
+        Just("["),
+        Just("é"),
+        Just("&"),
+        Just("="),
+        Just("~"),
+        Just("!"),
+        Just("*"),
+    ];
+    let scheme = prop_oneof![
+        Just("https://"),
+        Just("http://"),
+        Just("HTTP://"),
+        Just("ftp://"),
+        Just("https:/"),
+        Just(""),
+    ];
+    (scheme, prop::collection::vec(piece, 0..24))
+        .prop_map(|(scheme, pieces)| format!("{scheme}{}", pieces.concat()))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(20000))]
+
+    /// A URL the quick check takes is one the URL standard writes back as
+    /// it is, on its own and joined to any base: the glance at a JSON
+    /// Lines record can then use the text as the URL object would.
+    #[test]
+    fn canonical_urls_are_what_url_writes(s in url_like()) {
+        if matinale::content::is_canonical_http_url(&s) {
+            let url = url::Url::parse(&s).unwrap();
+            prop_assert_eq!(url.as_str(), s.as_str());
+            prop_assert!(matches!(url.scheme(), "http" | "https"));
+            let base = url::Url::parse("https://ex.org/2026/11/26/a/").unwrap();
+            let joined = base.join(&s).unwrap();
+            prop_assert_eq!(joined.as_str(), s.as_str());
+        }
+    }
+}
+
+#[test]
+fn canonical_urls_of_an_export_are_taken() {
+    for s in [
+        "https://www.example-news.fr/2026/11/26/article-0/",
+        "https://cdn.example-news.fr/2026/11/26/article-0-1200x675.jpg",
+        "https://www.example-news.fr/2026/11/26/article-0/#comments",
+        "http://ex.org/?p=12&lang=fr",
+        "https://ex.org/.well-known/a",
+    ] {
+        assert!(matinale::content::is_canonical_http_url(s), "{s}");
+    }
+    for s in [
+        "https://ex.org",
+        "https://Ex.org/",
+        "https://ex.org/a/../b",
+        "https://ex.org/a/%2e/b",
+        "https://127.0.0.1/",
+        "https://ex.org:443/",
+        "https://xn--bcher-kva.example/",
+        "https://ex.org/a b",
+        "https://ex.org/?q='x'",
+    ] {
+        assert!(!matinale::content::is_canonical_http_url(s), "{s}");
+    }
+}
+
+/// A field of a JSON Lines record, good or bad in every way that `check`
+/// tells.
+fn text_value() -> impl Strategy<Value = Option<String>> {
+    prop_oneof![
+        12 => Just(Some("Le titre".to_owned())),
+        1 => prop_oneof![
+            Just(Some("  À  la une\u{a0}: « ça » ".to_owned())),
+            Just(Some(String::new())),
+            Just(Some(" ".to_owned())),
+            Just(Some("bell\u{7}".to_owned())),
+            Just(Some("\u{2028}".to_owned())),
+            Just(Some("\u{FFFE}x".to_owned())),
+            Just(None),
+        ],
+    ]
+}
+
+fn url_value() -> impl Strategy<Value = Option<String>> {
+    prop_oneof![
+        12 => Just(Some("https://ex.org/2026/a/".to_owned())),
+        1 => prop_oneof![
+            Just(Some("https://ex.org/b/../c".to_owned())),
+            Just(Some("https://EX.org/d".to_owned())),
+            Just(Some(" https://ex.org/e ".to_owned())),
+            Just(Some("/relative/f".to_owned())),
+            Just(Some("ftp://ex.org/g".to_owned())),
+            Just(Some("pas une url".to_owned())),
+            Just(None),
+            url_like().prop_map(Some),
+        ],
+    ]
+}
+
+fn date_value() -> impl Strategy<Value = Option<String>> {
+    prop_oneof![
+        12 => Just(Some("2026-11-26T07:00:00+01:00".to_owned())),
+        1 => prop_oneof![
+            Just(Some("2026-11-25T08:00:00Z".to_owned())),
+            Just(Some("2026-11-26 07:00".to_owned())),
+            Just(Some("2026-03-29T02:30:00".to_owned())),
+            Just(Some("1899-12-31T23:00:00Z".to_owned())),
+            Just(Some("hier".to_owned())),
+            Just(Some("2030-01-01T00:00:00Z".to_owned())),
+            Just(None),
+        ],
+    ]
+}
+
+prop_compose! {
+    fn record()(
+        title in text_value(),
+        url in url_value(),
+        published in date_value(),
+        updated in date_value(),
+        id in prop_oneof![Just(None), Just(Some("  ".to_owned())), Just(Some(" id-1 ".to_owned())), text_value()],
+        summary in text_value(),
+        body in prop::option::of(Just("<p>Corps</p>")),
+        authors in prop::collection::vec((text_value(), prop::option::of(prop_oneof![Just(" a@b.fr "), Just("nope"), Just("")]), url_value()), 0..3),
+        categories in prop::collection::vec(text_value(), 0..4),
+        image in prop::option::of((url_value(), text_value())),
+        comments in prop::option::of(url_value()),
+        draft in prop::option::of(any::<bool>()),
+        escaped in any::<bool>(),
+    ) -> String {
+        let mut o = serde_json::Map::new();
+        let mut put = |k: &str, v: Option<serde_json::Value>| {
+            if let Some(v) = v {
+                o.insert(k.to_owned(), v);
+            }
+        };
+        put("title", title.map(Into::into));
+        put("url", url.clone().map(Into::into));
+        put("published", published.map(Into::into));
+        put("updated", updated.map(Into::into));
+        put("id", id.map(Into::into));
+        put("summary", summary.map(Into::into));
+        put("content_html", body.map(Into::into));
+        put("authors", (!authors.is_empty()).then(|| authors.into_iter().map(|(name, email, url)| {
+            serde_json::json!({"name": name.unwrap_or_default(), "email": email, "url": url})
+        }).collect()));
+        put("categories", (!categories.is_empty()).then(|| categories.into_iter().map(|c| serde_json::Value::from(c.unwrap_or_default())).collect()));
+        put("image", image.map(|(u, alt)| serde_json::json!({"url": u.unwrap_or_default(), "alt": alt.unwrap_or_default()})));
+        put("comments", comments.map(|u| serde_json::json!({"count": 3, "url": u})));
+        put("draft", draft.map(Into::into));
+        let line = serde_json::Value::Object(o).to_string();
+        // Exports that escape slashes: every string is then decoded.
+        if escaped { line.replace('/', "\\/") } else { line }
+    }
+}
+
+/// What the glance at a record vouches for, the full check finds too:
+/// a valid article, no warning, and the same id, URL, dates, title and
+/// categories. (What it does not vouch for goes through the full check.)
+#[test]
+fn a_glance_agrees_with_the_full_check() {
+    // The strategy of a whole record is deep: its value trees need more
+    // stack than a test thread has in a debug build.
+    std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(|| {
+            let mut runner =
+                proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(5000));
+            runner.run(&record(), |line| glance_agrees(&line)).unwrap();
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+}
+
+fn glance_agrees(line: &str) -> Result<(), TestCaseError> {
+    use matinale::content::raw::RawArticle;
+    use serde::Deserialize;
+    use serde_json::value::RawValue;
+    let tz = chrono_tz::Europe::Paris;
+    let mut de = serde_json::Deserializer::from_str(line);
+    let Ok(raw) = RawArticle::<'_, &RawValue>::deserialize(&mut de) else {
+        return Ok(());
+    };
+    let has_body = raw.content_html.is_some_and(|h| h.get() != "null");
+    let Some(published) = raw
+        .published
+        .as_ref()
+        .and_then(|d| matinale::content::date::parse(&d.0, tz).ok())
+    else {
+        return Ok(());
+    };
+    let Some(quick) = matinale::content::glance(&raw, has_body, published, tz) else {
+        return Ok(());
+    };
+    let origin = Origin {
+        path: Arc::from(Path::new("a.jsonl")),
+        line: 1,
+    };
+    match matinale::content::check(raw, has_body, &origin, &|_| None, tz) {
+        matinale::content::Checked::Valid {
+            article, warnings, ..
+        } => {
+            prop_assert!(warnings.is_empty(), "{:?}", warnings);
+            prop_assert_eq!(&article.id, &*quick.id);
+            prop_assert_eq!(article.url.as_str(), &*quick.url);
+            prop_assert_eq!(article.published, quick.published);
+            prop_assert_eq!(article.updated, quick.updated);
+            prop_assert_eq!(&article.title, &*quick.title);
+            let cats: Vec<&str> = quick.categories.iter().map(|c| &**c).collect();
+            prop_assert_eq!(
+                article
+                    .categories
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>(),
+                cats
+            );
+        }
+        other => prop_assert!(false, "glanced, but the full check says {:?}", other),
+    }
+    Ok(())
+}

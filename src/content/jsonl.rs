@@ -10,27 +10,73 @@
 //! ignored, and so is a UTF-8 byte-order mark at the start of the file
 //! (Excel and some Windows tools write one). Memory is a few blocks in
 //! flight, whatever the file's size.
+//!
+//! Every line is checked in full, whatever the sink keeps. What changes is
+//! the cost of a line that no feed will show: when the sink takes
+//! [`Glance`]s (a daily feed over a large export), a line dated before the
+//! sink's [`floor`](ArticleSink::floor), or scheduled, is checked by
+//! [`glance`](super::glance), which reaches the same verdict as
+//! [`check`] without building the article (no URL object, no copied text);
+//! only a line it cannot vouch for goes through [`check`]. A glanced line
+//! that the sink wants after all (a category seen for the first time) is
+//! built again from its bytes. [`build_every_article`] turns this off, as
+//! the reference the tests compare against.
 
 use super::raw::RawArticle;
-use super::{check, ArticleSink, Body, Checked, Origin, Validator};
+use super::{check, ArticleSink, Body, Checked, Glance, Origin, Quick, Validator};
 use crate::error::Error;
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use serde::Deserialize;
 use serde_json::value::RawValue;
+use std::borrow::Cow;
+use std::cell::Cell;
 use std::io::Read;
 use std::ops::Range;
 use std::path::Path;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 
-/// Bytes read at a time; a block ends at the last newline in it.
-const BLOCK: usize = 1 << 20;
+/// Bytes read at a time; a block ends at the last newline in it. A few
+/// are in flight per worker: larger blocks only take more memory.
+const BLOCK: usize = 1 << 18;
 /// Blocks queued per worker, each way.
 const QUEUE: usize = 1;
 
+thread_local! {
+    static GLANCES: Cell<bool> = const { Cell::new(true) };
+}
+
+/// Runs `f` with every valid article of a JSON Lines source built and
+/// handed to the sink as a whole, as before glances (loads started by `f`
+/// on this thread). The outputs are the same either way: tests compare
+/// them, and a benchmark can measure what glances save.
+pub fn build_every_article<R>(f: impl FnOnce() -> R) -> R {
+    let before = GLANCES.with(|g| g.replace(false));
+    let out = f();
+    GLANCES.with(|g| g.set(before));
+    out
+}
+
 /// One checked line of a block.
 struct Line {
-    checked: Checked,
-    body: LineBody,
+    /// Within the block, from 1.
+    number: usize,
+    kind: LineKind,
+}
+
+// Boxing the checked article would cost an allocation per line built
+// (an archive builds every line).
+#[allow(clippy::large_enum_variant)]
+enum LineKind {
+    Checked {
+        checked: Checked,
+        body: LineBody,
+    },
+    Glanced(Glanced),
+    /// A checked line, once handed to the validator.
+    Admitted,
 }
 
 enum LineBody {
@@ -38,6 +84,47 @@ enum LineBody {
     /// The JSON string of `content_html`, within the block.
     Raw(Range<usize>),
     Decoded(Result<String, String>),
+}
+
+/// A glanced line: the values of its [`Glance`], its text within the block.
+struct Glanced {
+    /// The line's bytes within the block, to build it if it is wanted.
+    bytes: Range<usize>,
+    id: Text,
+    url: Text,
+    title: Text,
+    categories: Vec<Text>,
+    published: DateTime<Utc>,
+    updated: DateTime<Utc>,
+}
+
+/// A string of a glanced line: where it is in the block, or, when JSON
+/// escapes made it differ from its bytes, the string.
+enum Text {
+    At(Range<usize>),
+    Owned(Box<str>),
+}
+
+impl Text {
+    /// `s`, which may lie within `line`; `at` is where `line` starts in
+    /// the block.
+    fn new(s: &str, line: &str, at: usize) -> Text {
+        let offset = (s.as_ptr() as usize).wrapping_sub(line.as_ptr() as usize);
+        if offset <= line.len() && offset + s.len() <= line.len() {
+            Text::At(at + offset..at + offset + s.len())
+        } else {
+            Text::Owned(s.into())
+        }
+    }
+
+    /// The string; `block` is the block it was read in, valid UTF-8
+    /// where the string is.
+    fn get<'b>(&'b self, block: &'b [u8]) -> &'b str {
+        match self {
+            Text::At(r) => std::str::from_utf8(&block[r.clone()]).unwrap_or_default(),
+            Text::Owned(s) => s,
+        }
+    }
 }
 
 /// A block's lines, checked, with line numbers relative to the block.
@@ -48,42 +135,54 @@ struct CheckedBlock {
     count: usize,
 }
 
+/// What every worker needs to check a line.
+#[derive(Clone)]
+struct Settings {
+    path: Arc<Path>,
+    tz: Tz,
+    /// Decode every body (the sink keeps every article).
+    decode: bool,
+    /// Glance at lines the sink will not want; with the run's now and the
+    /// sink's floor (seconds since the epoch).
+    glance: Option<(DateTime<Utc>, Arc<AtomicI64>)>,
+}
+
 pub fn load(path: &Path, v: &mut Validator, sink: &mut dyn ArticleSink) -> Result<(), Error> {
     let read_err = |source| Error::ReadContent {
         path: path.to_path_buf(),
         source,
     };
     let mut file = std::fs::File::open(path).map_err(read_err)?;
-    let shared: Arc<Path> = Arc::from(path);
-    let tz = v.tz();
-    let decode = sink.wants_everything();
+    let floor = Arc::new(AtomicI64::new(i64::MIN));
+    let glances = GLANCES.with(Cell::get) && sink.glances();
+    let settings = Settings {
+        path: Arc::from(path),
+        tz: v.tz(),
+        decode: sink.wants_everything(),
+        glance: glances.then(|| (v.now(), floor.clone())),
+    };
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let small = file.metadata().map_or(true, |m| m.len() <= BLOCK as u64);
 
     let mut base = 0usize;
     let mut admit = |v: &mut Validator, cb: CheckedBlock, sink: &mut dyn ArticleSink| {
-        for mut line in cb.lines {
-            line.checked.shift(base);
-            let block = &cb.block;
-            v.admit(
-                line.checked,
-                || match line.body {
-                    LineBody::None => Ok(None),
-                    LineBody::Raw(r) => decode_body(&block[r]).map(|h| Some(Body::Html(h))),
-                    LineBody::Decoded(h) => h.map(|h| Some(Body::Html(h))),
-                },
-                sink,
-            );
+        let count = cb.count;
+        let spare = admit_block(v, cb, base, &settings, sink);
+        base += count;
+        if glances {
+            if let Some(f) = sink.floor() {
+                floor.store(f.timestamp(), Ordering::Relaxed);
+            }
         }
-        base += cb.count;
-        Arc::try_unwrap(cb.block).ok()
+        spare
     };
 
     if small || workers < 2 {
         let mut blocks = Blocks::new(&mut file);
         let mut spare = None;
         while let Some(block) = blocks.next_block(spare.take()).map_err(read_err)? {
-            spare = admit(v, check_block(block, &shared, tz, decode), sink);
+            let checked = check_block(block, &settings);
+            spare = admit(v, checked, sink);
         }
         return Ok(());
     }
@@ -95,13 +194,10 @@ pub fn load(path: &Path, v: &mut Validator, sink: &mut dyn ArticleSink) -> Resul
         for _ in 0..workers {
             let (tx, rx) = sync_channel::<Arc<Vec<u8>>>(QUEUE);
             let (done_tx, done_rx) = sync_channel::<CheckedBlock>(QUEUE);
-            let shared = shared.clone();
+            let settings = settings.clone();
             s.spawn(move || {
                 for block in rx {
-                    if done_tx
-                        .send(check_block(block, &shared, tz, decode))
-                        .is_err()
-                    {
+                    if done_tx.send(check_block(block, &settings)).is_err() {
                         break;
                     }
                 }
@@ -135,6 +231,80 @@ pub fn load(path: &Path, v: &mut Validator, sink: &mut dyn ArticleSink) -> Resul
         read.map_err(read_err)?;
         Ok(())
     })
+}
+
+/// Admits a checked block's lines in order; `base`: lines before it.
+/// Gives the block back when no one else holds it.
+fn admit_block(
+    v: &mut Validator,
+    cb: CheckedBlock,
+    base: usize,
+    settings: &Settings,
+    sink: &mut dyn ArticleSink,
+) -> Option<Vec<u8>> {
+    let block = &cb.block;
+    let admit_checked =
+        |v: &mut Validator, mut checked: Checked, body: LineBody, sink: &mut dyn ArticleSink| {
+            checked.shift(base);
+            v.admit(
+                checked,
+                || match body {
+                    LineBody::None => Ok(None),
+                    LineBody::Raw(r) => decode_body(&block[r]).map(|h| Some(Body::Html(h))),
+                    LineBody::Decoded(h) => h.map(|h| Some(Body::Html(h))),
+                },
+                sink,
+            );
+        };
+    let mut lines = cb.lines;
+    // One list for every line's categories, not one each.
+    let mut categories: Vec<&str> = Vec::new();
+    for line in lines.iter_mut() {
+        let g: &Glanced = match &mut line.kind {
+            LineKind::Glanced(g) => g,
+            LineKind::Admitted => continue,
+            kind @ LineKind::Checked { .. } => {
+                if let LineKind::Checked { checked, body } =
+                    std::mem::replace(kind, LineKind::Admitted)
+                {
+                    admit_checked(v, checked, body, sink);
+                }
+                continue;
+            }
+        };
+        categories.clear();
+        categories.extend(g.categories.iter().map(|c| c.get(block)));
+        let glance = Glance {
+            origin: Origin {
+                path: settings.path.clone(),
+                line: base + line.number,
+            },
+            id: g.id.get(block),
+            url: g.url.get(block),
+            published: g.published,
+            updated: g.updated,
+            title: g.title.get(block),
+            categories: &categories,
+        };
+        if glance.published > v.now() || !sink.wants_glance(&glance) {
+            v.admit_glance(&glance, sink);
+            continue;
+        }
+        // Wanted after all: built from its bytes, as any line.
+        let full = Settings {
+            glance: None,
+            ..settings.clone()
+        };
+        let bytes = &block[g.bytes.clone()];
+        if let Some(Line {
+            kind: LineKind::Checked { checked, body },
+            ..
+        }) = check_line(bytes, None, g.bytes.start, line.number, &full)
+        {
+            admit_checked(v, checked, body, sink);
+        }
+    }
+    Arc::try_unwrap(cb.block).ok()
 }
 
 fn decode_body(raw: &[u8]) -> Result<String, String> {
@@ -193,21 +363,22 @@ impl<'f> Blocks<'f> {
     }
 }
 
-fn check_block(block: Arc<Vec<u8>>, path: &Arc<Path>, tz: Tz, decode: bool) -> CheckedBlock {
+fn check_block(block: Arc<Vec<u8>>, settings: &Settings) -> CheckedBlock {
     let mut lines = Vec::new();
     let mut count = 0;
+    // One check of the whole block, much faster than one per line; a
+    // block that fails it is checked line by line, to say which.
+    let text = simdutf8::basic::from_utf8(&block).ok();
+    let bytes: &[u8] = &block;
     let mut offset = 0;
-    for raw_line in block.split_inclusive(|&b| b == b'\n') {
+    while offset < bytes.len() {
+        let end = memchr::memchr(b'\n', &bytes[offset..]).map_or(bytes.len(), |i| offset + i + 1);
         count += 1;
-        let line_start = offset;
-        offset += raw_line.len();
-        let origin = Origin {
-            path: path.clone(),
-            line: count,
-        };
-        if let Some(l) = check_line(raw_line, line_start, &origin, tz, decode) {
+        let line_text = text.map(|t| &t[offset..end]);
+        if let Some(l) = check_line(&bytes[offset..end], line_text, offset, count, settings) {
             lines.push(l);
         }
+        offset = end;
     }
     CheckedBlock {
         block,
@@ -216,20 +387,35 @@ fn check_block(block: Arc<Vec<u8>>, path: &Arc<Path>, tz: Tz, decode: bool) -> C
     }
 }
 
-fn check_line(bytes: &[u8], at: usize, origin: &Origin, tz: Tz, decode: bool) -> Option<Line> {
-    let problem = |field: &str, msg: String| Line {
-        checked: Checked::Invalid {
-            problems: vec![crate::error::Problem::new(
-                &origin.path,
-                Some(origin.line),
-                field,
-                msg,
-            )],
-            warnings: Vec::new(),
-        },
-        body: LineBody::None,
+/// Checks line `number` of a block, `bytes` (`text` when already known to
+/// be UTF-8), found at `at` in the block.
+fn check_line(
+    bytes: &[u8],
+    text: Option<&str>,
+    at: usize,
+    number: usize,
+    settings: &Settings,
+) -> Option<Line> {
+    let origin = || Origin {
+        path: settings.path.clone(),
+        line: number,
     };
-    let Ok(text) = std::str::from_utf8(bytes) else {
+    let problem = |field: &str, msg: String| Line {
+        number,
+        kind: LineKind::Checked {
+            checked: Checked::Invalid {
+                problems: vec![crate::error::Problem::new(
+                    &settings.path,
+                    Some(number),
+                    field,
+                    msg,
+                )],
+                warnings: Vec::new(),
+            },
+            body: LineBody::None,
+        },
+    };
+    let Some(text) = text.or_else(|| std::str::from_utf8(bytes).ok()) else {
         return Some(problem(
             "",
             "not valid UTF-8; the export must be UTF-8".into(),
@@ -238,31 +424,18 @@ fn check_line(bytes: &[u8], at: usize, origin: &Origin, tz: Tz, decode: bool) ->
     if text.trim().is_empty() {
         return None;
     }
+    // Parsed plainly first: tracking the path of every field costs a
+    // third of the parse, and only an error needs it.
     let mut de = serde_json::Deserializer::from_str(text);
-    let parsed: Result<RawArticle<'_, &RawValue>, _> = serde_path_to_error::deserialize(&mut de);
-    let raw = match parsed {
+    let raw = match RawArticle::<'_, &RawValue>::deserialize(&mut de) {
         Ok(r) => r,
-        Err(e) => {
-            let field = e.path().to_string();
-            let field = if field == "." { String::new() } else { field };
-            let msg = if e.inner().is_eof() {
-                "the line ends in the middle of a record; expected one complete JSON object per line".to_owned()
-            } else {
-                let msg = e.inner().to_string();
-                // serde_json appends " at line 1 column N": the line is ours.
-                match msg.rfind(" at line ") {
-                    Some(i) => format!("{} (column {})", &msg[..i], e.inner().column()),
-                    None => msg,
-                }
-            };
-            return Some(problem(&field, msg));
-        }
+        Err(_) => return Some(problem_of(text, problem)),
     };
     let body = match raw.content_html {
         Some(h) if h.get() != "null" => {
             let start = h.get().as_ptr() as usize - text.as_ptr() as usize;
             let range = at + start..at + start + h.get().len();
-            if decode {
+            if settings.decode {
                 LineBody::Decoded(decode_body(h.get().as_bytes()))
             } else {
                 LineBody::Raw(range)
@@ -271,6 +444,70 @@ fn check_line(bytes: &[u8], at: usize, origin: &Origin, tz: Tz, decode: bool) ->
         _ => LineBody::None,
     };
     let has_body = !matches!(body, LineBody::None);
-    let checked = check(raw, has_body, origin, &|_| None, tz);
-    Some(Line { checked, body })
+    if let Some(quick) = settings
+        .glance
+        .as_ref()
+        .and_then(|(now, floor)| glance_line(&raw, has_body, *now, floor, settings.tz))
+    {
+        let text_of = |s: &Cow<'_, str>| Text::new(s, text, at);
+        return Some(Line {
+            number,
+            kind: LineKind::Glanced(Glanced {
+                bytes: at..at + bytes.len(),
+                id: text_of(&quick.id),
+                url: text_of(&quick.url),
+                title: text_of(&quick.title),
+                categories: quick.categories.iter().map(text_of).collect(),
+                published: quick.published,
+                updated: quick.updated,
+            }),
+        });
+    }
+    let checked = check(raw, has_body, &origin(), &|_| None, settings.tz);
+    Some(Line {
+        number,
+        kind: LineKind::Checked { checked, body },
+    })
+}
+
+/// The record's glance, if it is dated where the sink will not want it
+/// (before the floor, or after now) and [`super::glance`] vouches for it.
+fn glance_line<'a>(
+    raw: &RawArticle<'a, &RawValue>,
+    has_body: bool,
+    now: DateTime<Utc>,
+    floor: &AtomicI64,
+    tz: Tz,
+) -> Option<Quick<'a>> {
+    let published = super::date::parse(&raw.published.as_ref()?.0, tz).ok()?;
+    if published > now || published.timestamp() < floor.load(Ordering::Relaxed) {
+        super::glance(raw, has_body, published, tz)
+    } else {
+        None
+    }
+}
+
+/// The problem of a line that is not a record, named as precisely as the
+/// parser can: the field it was reading, and the column.
+fn problem_of(text: &str, problem: impl Fn(&str, String) -> Line) -> Line {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let parsed: Result<RawArticle<'_, &RawValue>, _> = serde_path_to_error::deserialize(&mut de);
+    let Err(e) = parsed else {
+        // The same parse, with its path tracked, cannot succeed.
+        return problem("", "not a JSON object".into());
+    };
+    let field = e.path().to_string();
+    let field = if field == "." { String::new() } else { field };
+    let msg = if e.inner().is_eof() {
+        "the line ends in the middle of a record; expected one complete JSON object per line"
+            .to_owned()
+    } else {
+        let msg = e.inner().to_string();
+        // serde_json appends " at line 1 column N": the line is ours.
+        match msg.rfind(" at line ") {
+            Some(i) => format!("{} (column {})", &msg[..i], e.inner().column()),
+            None => msg,
+        }
+    };
+    problem(&field, msg)
 }

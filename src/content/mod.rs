@@ -6,6 +6,9 @@
 //! time to an [`ArticleSink`], which keeps what it needs: a daily feed over a
 //! 100,000-article export keeps a few hundred, never the whole file.
 //! Bodies are cleaned later ([`html::Cleaner`]), only for the articles kept.
+//! A sink may also take a [`Glance`] of an article it does not want: the
+//! few values that decide where it goes, from a record that [`glance`]
+//! found as valid as [`check`] would, without building the article.
 
 pub mod date;
 pub mod foreign;
@@ -176,6 +179,46 @@ pub trait ArticleSink {
     /// Sees every valid, published article, kept or not (its body only
     /// when kept): for what lists the whole site, compactly (sitemaps).
     fn list(&mut self, _article: &Article) {}
+    /// Whether a loader may hand this sink [`Glance`]s of the articles it
+    /// does not want instead of building them (see [`Glance`]).
+    fn glances(&self) -> bool {
+        false
+    }
+    /// [`ArticleSink::wants`] for the article `glance` shows: the same
+    /// answer the built article would get.
+    fn wants_glance(&self, _glance: &Glance<'_>) -> bool {
+        true
+    }
+    /// [`ArticleSink::list`] for an article not wanted, seen through a
+    /// glance.
+    fn list_glance(&mut self, _glance: &Glance<'_>) {}
+    /// A date before which few articles are wanted (the sink's guess);
+    /// `None` while most may be. Loaders use it to guess which articles
+    /// to build at once and which to glance at (building a wanted one
+    /// again): it changes what a load costs, never what the sink gets.
+    fn floor(&self) -> Option<DateTime<Utc>> {
+        None
+    }
+}
+
+/// What decides where a valid article goes, taken from a record whose
+/// every field was checked by [`glance`] and found clean: the same values
+/// [`check`] would give the built article, read without building it (no
+/// URL object, no copied text). The bulk of a large export is articles
+/// that no feed will show: for them this is all the sink and the sitemaps
+/// need.
+#[derive(Debug, Clone)]
+pub struct Glance<'a> {
+    pub origin: Origin,
+    pub id: &'a str,
+    /// As [`Url`] writes it: [`glance`] takes only URLs that it leaves
+    /// as they are.
+    pub url: &'a str,
+    pub published: DateTime<Utc>,
+    pub updated: DateTime<Utc>,
+    pub title: &'a str,
+    /// The categories as plain text, each once, in the source's order.
+    pub categories: &'a [&'a str],
 }
 
 /// What a load found, besides the articles handed to the sink.
@@ -466,6 +509,40 @@ impl Validator {
         ));
     }
 
+    /// Takes a glanced record (see [`glance`]) in source order, as
+    /// [`Validator::admit`] takes the article it shows when the sink does
+    /// not want it: refuses a duplicate id (blamed on the glance's line),
+    /// counts a scheduled or a published article, and lists the latter.
+    /// The caller asks [`ArticleSink::wants_glance`] first, and builds and
+    /// admits the article instead when it is wanted.
+    pub fn admit_glance(&mut self, glance: &Glance<'_>, sink: &mut dyn ArticleSink) {
+        match self.seen.entry(glance.id.to_owned()) {
+            std::collections::hash_map::Entry::Occupied(earlier) => {
+                let earlier = earlier.get();
+                let msg = format!(
+                    "`{}` is already the id of the article at {}:{}; ids must be unique",
+                    glance.id,
+                    earlier.path.display(),
+                    earlier.line
+                );
+                let o = &glance.origin;
+                self.report
+                    .problems
+                    .push(Problem::new(&o.path, Some(o.line), "id", msg));
+                return;
+            }
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(glance.origin.clone());
+            }
+        }
+        if glance.published > self.now {
+            self.report.scheduled += 1;
+            return;
+        }
+        self.report.published += 1;
+        sink.list_glance(glance);
+    }
+
     /// Takes a checked record in source order: refuses a duplicate id,
     /// leaves scheduled articles out, and hands the article to `sink` if it
     /// wants it, with the body from `body` (only then decoded).
@@ -530,6 +607,236 @@ impl Validator {
         sink.accept(article);
     }
 }
+
+/// What [`glance`] read of a clean record: the values of a [`Glance`].
+#[derive(Debug)]
+pub struct Quick<'a> {
+    pub id: Cow<'a, str>,
+    pub url: Cow<'a, str>,
+    pub published: DateTime<Utc>,
+    pub updated: DateTime<Utc>,
+    pub title: Cow<'a, str>,
+    pub categories: Vec<Cow<'a, str>>,
+}
+
+/// The record's [`Quick`] values if [`check`] would find it valid, with no
+/// warning, and they are cheap to tell without building the article;
+/// `None` otherwise (a draft, a problem, a warning, a URL that [`Url`]
+/// would rewrite, …): the caller then runs [`check`], which says what it
+/// finds. `published` is the record's publication date, already parsed.
+///
+/// Each test here is the one of [`check`], or a stricter one: what passes
+/// here passes there and gives the same values (a test runs both on every
+/// kind of record).
+pub fn glance<'a, C>(
+    raw: &RawArticle<'a, C>,
+    has_body: bool,
+    published: DateTime<Utc>,
+    tz: Tz,
+) -> Option<Quick<'a>> {
+    // Text that loses characters XML 1.0 forbids is a warning.
+    let clean = |s: &str| !crate::text::has_xml_illegal(s);
+    let plain = |s: &Cow<'a, str>| -> Option<Cow<'a, str>> {
+        if !clean(s) {
+            return None;
+        }
+        Some(match s {
+            Cow::Borrowed(b) => crate::text::plain(b),
+            Cow::Owned(o) => Cow::Owned(crate::text::plain(o).into_owned()),
+        })
+    };
+    if raw.draft == Some(true) {
+        return None;
+    }
+    let title = plain(raw.title.as_ref()?)?;
+    if title.is_empty() {
+        return None;
+    }
+    let url = raw.url.as_ref()?;
+    if !is_canonical_http_url(url) {
+        return None;
+    }
+    let updated = match &raw.updated {
+        None => published,
+        Some(d) => date::parse(&d.0, tz).ok()?.max(published),
+    };
+    if raw.summary.as_ref().is_some_and(|s| !clean(s)) {
+        return None;
+    }
+    let has_summary = raw.summary.as_ref().is_some_and(|s| !blank(s));
+    if !has_summary && !has_body {
+        return None;
+    }
+    for a in raw.authors.iter().flatten() {
+        let (name, email, author_url) = match a {
+            RawAuthor::Name(n) => (n, None, None),
+            RawAuthor::Full(p) => (&p.name, p.email.as_ref(), p.url.as_ref()),
+        };
+        if !clean(name) || blank(name) {
+            return None;
+        }
+        if let Some(e) = email.map(|e| e.trim()).filter(|e| !e.is_empty()) {
+            if !is_plausible_email(e) {
+                return None;
+            }
+        }
+        if author_url.is_some_and(|u| !is_canonical_http_url(u)) {
+            return None;
+        }
+    }
+    let mut categories: Vec<Cow<'a, str>> = Vec::new();
+    for c in raw.categories.iter().flatten() {
+        let c = plain(c)?;
+        if !c.is_empty() && !categories.contains(&c) {
+            categories.push(c);
+        }
+    }
+    if let Some(i) = &raw.image {
+        if !is_canonical_http_url(&i.url) || !clean(&i.alt) {
+            return None;
+        }
+    }
+    if let Some(c) = &raw.comments {
+        if c.url.as_ref().is_some_and(|u| !is_canonical_http_url(u)) {
+            return None;
+        }
+    }
+    let id = match &raw.id {
+        None => url.clone(),
+        Some(id) => {
+            let trimmed = id.trim();
+            if trimmed.is_empty() || !clean(trimmed) {
+                return None;
+            }
+            match id {
+                Cow::Borrowed(b) => crate::text::plain(b.trim()),
+                Cow::Owned(_) => Cow::Owned(crate::text::plain(trimmed).into_owned()),
+            }
+        }
+    };
+    Some(Quick {
+        id,
+        url: url.clone(),
+        published,
+        updated,
+        title,
+        categories,
+    })
+}
+
+/// Whether [`crate::text::plain`] makes `s` empty, `s` holding no
+/// character that XML 1.0 forbids: whether it is all whitespace.
+fn blank(s: &str) -> bool {
+    s.chars().all(|c| {
+        matches!(
+            c,
+            ' ' | '\t' | '\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}'
+        )
+    })
+}
+
+/// Whether `s` is an absolute http(s) URL that [`Url::parse`] accepts and
+/// writes back unchanged (and that [`Url::join`] takes as is, whatever the
+/// base): a lower-case scheme and host of plain labels, an explicit path,
+/// and only characters that the URL standard neither escapes nor
+/// rewrites. Conservative: a URL it refuses may well be fine, and is then
+/// parsed.
+pub fn is_canonical_http_url(s: &str) -> bool {
+    let b = s.as_bytes();
+    let rest = match b {
+        [b'h', b't', b't', b'p', b's', b':', b'/', b'/', rest @ ..] => rest,
+        [b'h', b't', b't', b'p', b':', b'/', b'/', rest @ ..] => rest,
+        _ => return false,
+    };
+    // The host: plain DNS labels up to the path's `/`; the last starts
+    // with a letter, so that the host is not read as an IPv4 address; no
+    // `xn--` label, which would be checked as Punycode.
+    let mut label = 0;
+    let mut i = 0;
+    loop {
+        match rest.get(i) {
+            Some(b'a'..=b'z' | b'0'..=b'9' | b'-') => {}
+            Some(&c @ (b'.' | b'/')) => {
+                let l = &rest[label..i];
+                if l.is_empty() || l.starts_with(b"xn--") {
+                    return false;
+                }
+                if c == b'/' {
+                    if !l[0].is_ascii_lowercase() {
+                        return false;
+                    }
+                    break;
+                }
+                label = i + 1;
+            }
+            _ => return false,
+        }
+        i += 1;
+    }
+    // The path, query and fragment: characters kept as they are. Dot
+    // segments of the path are resolved (`%2e` is a dot there too).
+    let tail = &rest[i..];
+    let mut in_path = true;
+    let mut dots = 0;
+    let mut segment = 0;
+    for (j, &c) in tail.iter().enumerate() {
+        if !URL_KEPT[usize::from(c)] {
+            return false;
+        }
+        if !in_path {
+            continue;
+        }
+        match c {
+            b'/' | b'?' | b'#' => {
+                if dots > 0 && dots == j - segment {
+                    return false;
+                }
+                in_path = c == b'/';
+                segment = j + 1;
+                dots = 0;
+            }
+            b'.' => dots += 1,
+            b'%' if matches!(tail.get(j + 1..j + 3), Some(b"2e" | b"2E")) => return false,
+            _ => {}
+        }
+    }
+    !(in_path && dots > 0 && dots == tail.len() - segment)
+}
+
+/// The bytes that the URL standard keeps as they are in the path, query
+/// and fragment of an http(s) URL (and that end no part but their own).
+const URL_KEPT: [bool; 256] = {
+    let mut kept = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        kept[c] = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'-' | b'.'
+                    | b'_'
+                    | b'~'
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+                    | b':'
+                    | b'@'
+                    | b'/'
+                    | b'?'
+                    | b'#'
+                    | b'%'
+            );
+        c += 1;
+    }
+    kept
+};
 
 /// Checks one record. `field_line` maps a field name to its own line, where
 /// the source knows it; `has_body` says whether the record has a body to

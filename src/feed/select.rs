@@ -11,17 +11,25 @@
 //! first in byte order); the articles' categories are given that spelling.
 //!
 //! With a [`Listing`], it also lists every article compactly for the
-//! sitemaps.
+//! sitemaps. It takes [`Glance`]s: an article no feed wants is listed
+//! without being built, and its `floor` tells the loader which lines
+//! those will likely be.
 
-use crate::content::{Article, ArticleSink, Origin};
+use crate::content::{Article, ArticleSink, Glance, Origin};
 use crate::sitemap::Listing;
+use chrono::{DateTime, Utc};
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeMap, BinaryHeap};
 use std::sync::Arc;
 
 /// Feed order: newest first, then by id.
 pub fn feed_order(a: &Article, b: &Article) -> Ordering {
-    b.published.cmp(&a.published).then_with(|| a.id.cmp(&b.id))
+    order((a.published, &a.id), (b.published, &b.id))
+}
+
+/// [`feed_order`] of two articles' publication dates and ids.
+fn order(a: (DateTime<Utc>, &str), b: (DateTime<Utc>, &str)) -> Ordering {
+    b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1))
 }
 
 /// Heap entry: "greater" is "comes first in a feed".
@@ -61,14 +69,27 @@ impl Newest {
     }
 
     fn would_keep(&self, a: &Article) -> bool {
+        self.would_keep_at(a.published, &a.id)
+    }
+
+    /// Whether an article published then, with this id, would be kept.
+    fn would_keep_at(&self, published: DateTime<Utc>, id: &str) -> bool {
         match self.limit {
             None => true,
             Some(n) if self.heap.len() < n => true,
-            Some(_) => self
-                .heap
-                .peek()
-                .is_some_and(|Reverse(last)| feed_order(a, &last.0) == Ordering::Less),
+            Some(_) => self.heap.peek().is_some_and(|Reverse(last)| {
+                order((published, id), (last.0.published, &last.0.id)) == Ordering::Less
+            }),
         }
+    }
+
+    /// The date of the last article kept, once full: an article published
+    /// before it cannot be kept.
+    fn floor(&self) -> Option<DateTime<Utc>> {
+        let n = self.limit?;
+        (self.heap.len() >= n)
+            .then(|| self.heap.peek().map(|Reverse(last)| last.0.published))
+            .flatten()
     }
 
     fn push(&mut self, a: Arc<Article>) {
@@ -172,6 +193,43 @@ impl ArticleSink for FeedSelection {
                 && a.categories
                     .iter()
                     .any(|c| self.category(c).is_none_or(|n| n.would_keep(a))))
+    }
+
+    fn glances(&self) -> bool {
+        self.limit.is_some()
+    }
+
+    fn wants_glance(&self, g: &Glance<'_>) -> bool {
+        self.main.would_keep_at(g.published, g.id)
+            || (self.per_category
+                && g.categories.iter().any(|c| {
+                    self.category(c)
+                        .is_none_or(|n| n.would_keep_at(g.published, g.id))
+                }))
+    }
+
+    fn list_glance(&mut self, g: &Glance<'_>) {
+        if let Some(listing) = &mut self.listing {
+            listing.push_glance(g);
+        }
+    }
+
+    /// The oldest of the full feeds' last articles, once the main feed
+    /// is full. A category feed not full yet is left out: a site may have
+    /// a category of three articles, which would otherwise keep every
+    /// line from being glanced at; the few lines of such categories are
+    /// built again when [`Self::wants_glance`] says so.
+    fn floor(&self) -> Option<DateTime<Utc>> {
+        let floor = self.main.floor()?;
+        if !self.per_category {
+            return Some(floor);
+        }
+        Some(
+            self.categories
+                .values()
+                .filter_map(Newest::floor)
+                .fold(floor, DateTime::min),
+        )
     }
 
     fn accept(&mut self, mut article: Article) {

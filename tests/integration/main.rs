@@ -8,6 +8,7 @@ mod harness;
 mod atomic;
 mod cache;
 mod cli;
+mod daily;
 mod deliver;
 mod edition;
 mod errors;
