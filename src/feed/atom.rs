@@ -127,7 +127,7 @@ fn build(feed: &Feed, entries: &[Arc<super::Item>]) -> AtomFeed {
 fn entry(feed: &Feed, item: &super::Item) -> Entry {
     let a = &item.article;
     let mut links = vec![Link {
-        href: a.url.to_string(),
+        href: a.url.as_str().to_owned(),
         rel: "alternate".into(),
         mime_type: Some("text/html".into()),
         ..Default::default()
@@ -136,7 +136,7 @@ fn entry(feed: &Feed, item: &super::Item) -> Entry {
     if let Some(c) = &a.comments {
         if let Some(u) = &c.url {
             links.push(Link {
-                href: u.to_string(),
+                href: u.as_str().to_owned(),
                 rel: "replies".into(),
                 mime_type: Some("text/html".into()),
                 ..Default::default()
@@ -172,7 +172,7 @@ fn entry(feed: &Feed, item: &super::Item) -> Entry {
             .map(|p| Person {
                 name: p.name.clone(),
                 email: p.email.clone(),
-                uri: p.url.as_ref().map(|u| u.to_string()),
+                uri: p.url.as_ref().map(|u| u.as_str().to_owned()),
                 extensions: Default::default(),
             })
             .collect(),

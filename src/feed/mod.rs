@@ -433,7 +433,10 @@ impl Format {
 /// The attributes of an image's Media RSS `media:content`, the same in
 /// RSS and Atom (each crate has its own extension type).
 fn media_content_attrs(img: &crate::content::Image) -> Vec<(&'static str, String)> {
-    let mut attrs = vec![("url", img.url.to_string()), ("medium", "image".to_owned())];
+    let mut attrs = vec![
+        ("url", img.url.as_str().to_owned()),
+        ("medium", "image".to_owned()),
+    ];
     if let Some(t) = &img.mime_type {
         attrs.push(("type", t.clone()));
     }
@@ -472,21 +475,26 @@ pub fn append_ctas(html: &mut String, ctas: &[Cta]) {
     if missing.is_empty() {
         return;
     }
-    html.push_str("\n<hr>\n");
+    // Written aside, then added at the exact size: pushing onto a body
+    // whose string is exactly full doubled it, and the feeds hold every
+    // body until they are written.
+    let mut tail = String::from("\n<hr>\n");
     for c in missing {
         let url = escape_html(c.url.as_str());
         match &c.label {
-            Some(label) => html.push_str(&format!(
+            Some(label) => tail.push_str(&format!(
                 "<p>{} <a href=\"{url}\">{}</a></p>\n",
                 escape_html(&c.text),
                 escape_html(label)
             )),
-            None => html.push_str(&format!(
+            None => tail.push_str(&format!(
                 "<p><a href=\"{url}\">{}</a></p>\n",
                 escape_html(&c.text)
             )),
         }
     }
+    html.reserve_exact(tail.len());
+    html.push_str(&tail);
 }
 
 /// The URLs that the `href` attributes of `html` hold, normalised as
@@ -571,7 +579,7 @@ fn linked_urls(html: &str) -> std::collections::BTreeSet<String> {
             if name.eq_ignore_ascii_case("href") {
                 let href = crate::text::decode_entities(value);
                 if let Ok(url) = Url::parse(href.trim()) {
-                    urls.insert(url.to_string());
+                    urls.insert(String::from(url));
                 }
             }
         }

@@ -146,10 +146,10 @@ fn item(feed: &Feed, item: &super::Item) -> Item {
             .comments
             .as_ref()
             .and_then(|c| c.url.as_ref())
-            .map(|u| u.to_string()),
+            .map(|u| u.as_str().to_owned()),
         enclosure: a.image.as_ref().and_then(|img| {
             Some(Enclosure {
-                url: img.url.to_string(),
+                url: img.url.as_str().to_owned(),
                 length: img.length?.to_string(),
                 mime_type: img.mime_type.clone()?,
             })
@@ -174,7 +174,16 @@ fn item(feed: &Feed, item: &super::Item) -> Item {
 /// `C++ <template>` is not read as a tag, as the RSS Best Practices Profile
 /// asks.
 fn description(text: &str) -> String {
-    text.replace('&', "&#x26;").replace('<', "&#x3C;")
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut from = 0;
+    for at in memchr::memchr2_iter(b'&', b'<', b) {
+        out.push_str(&text[from..at]);
+        out.push_str(if b[at] == b'&' { "&#x26;" } else { "&#x3C;" });
+        from = at + 1;
+    }
+    out.push_str(&text[from..]);
+    out
 }
 
 fn ext(name: &str, value: Option<String>, attrs: &[(&str, String)]) -> Extension {
@@ -251,7 +260,7 @@ impl<W: Write> BestPracticeEscapes<W> {
                 }
                 continue;
             }
-            let Some(p) = data[i..].iter().position(|&b| b == b'&' || b == b'<') else {
+            let Some(p) = memchr::memchr2(b'&', b'<', &data[i..]) else {
                 break;
             };
             i += p;
@@ -287,7 +296,7 @@ impl<W: Write> BestPracticeEscapes<W> {
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
+    memchr::memmem::find(hay, needle)
 }
 
 impl<W: Write> Write for BestPracticeEscapes<W> {
