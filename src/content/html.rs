@@ -82,7 +82,7 @@ impl Cleaner {
             doc.write_to(&mut *scratch)
                 .expect("writing to memory fails only when memory runs out");
             // html5ever writes UTF-8; the check stays, but cannot fail.
-            let out = match std::str::from_utf8(&scratch) {
+            let out = match simdutf8::basic::from_utf8(&scratch) {
                 Ok(s) => s.to_owned(),
                 Err(_) => String::from_utf8_lossy(&scratch).into_owned(),
             };

@@ -505,7 +505,7 @@ fn linked_urls(html: &str) -> std::collections::BTreeSet<String> {
     let mut urls = std::collections::BTreeSet::new();
     let b = html.as_bytes();
     let mut i = 0;
-    while let Some(lt) = b[i..].iter().position(|&c| c == b'<').map(|p| i + p) {
+    while let Some(lt) = memchr::memchr(b'<', &b[i..]).map(|p| i + p) {
         i = lt + 1;
         if html[i..].starts_with("!--") {
             i = html[i..].find("-->").map_or(b.len(), |e| i + e + 3);
@@ -557,10 +557,7 @@ fn linked_urls(html: &str) -> std::collections::BTreeSet<String> {
             }
             let value = match b.get(i) {
                 Some(&q @ (b'"' | b'\'')) => {
-                    let end = b[i + 1..]
-                        .iter()
-                        .position(|&c| c == q)
-                        .map_or(b.len(), |e| i + 1 + e);
+                    let end = memchr::memchr(q, &b[i + 1..]).map_or(b.len(), |e| i + 1 + e);
                     let v = &html[i + 1..end];
                     i = (end + 1).min(b.len());
                     v
