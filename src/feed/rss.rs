@@ -55,7 +55,7 @@ fn channel(feed: &Feed, entries: &[Arc<super::Item>]) -> Channel {
         namespaces.insert("fh".to_owned(), NS_FH.to_owned());
         extensions.insert(
             "fh".to_owned(),
-            ext_map(ext("fh:complete", Some(String::new()), &[])),
+            ext_map(ext("fh:complete", Some(String::new()), Vec::new())),
         );
     }
     let mut atom_links = vec![::atom_syndication::Link {
@@ -113,18 +113,18 @@ fn item(feed: &Feed, item: &super::Item) -> Item {
     if let Some(c) = &a.comments {
         extensions.insert(
             "slash".into(),
-            ext_map(ext("slash:comments", Some(c.count.to_string()), &[])),
+            ext_map(ext("slash:comments", Some(c.count.to_string()), Vec::new())),
         );
     }
     if let Some(img) = &a.image {
-        let mut content = ext("media:content", None, &super::media_content_attrs(img));
+        let mut content = ext("media:content", None, super::media_content_attrs(img));
         if !img.alt.is_empty() {
             content.children.insert(
                 "media:description".into(),
                 vec![ext(
                     "media:description",
                     Some(img.alt.clone()),
-                    &[("type", "plain".into())],
+                    vec![("type", "plain".into())],
                 )],
             );
         }
@@ -186,14 +186,18 @@ fn description(text: &str) -> String {
     out
 }
 
-fn ext(name: &str, value: Option<String>, attrs: &[(&str, String)]) -> Extension {
+/// An extension element; its attributes are moved, not copied, and
+/// inserted one by one (collecting sorts them through a vector first: this
+/// runs for every item's image).
+fn ext(name: &str, value: Option<String>, attrs: Vec<(&str, String)>) -> Extension {
+    let mut map = BTreeMap::new();
+    for (k, v) in attrs {
+        map.insert(k.to_owned(), v);
+    }
     Extension {
         name: name.to_owned(),
         value,
-        attrs: attrs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), v.clone()))
-            .collect(),
+        attrs: map,
         children: BTreeMap::new(),
     }
 }
@@ -204,7 +208,9 @@ fn ext_map(e: Extension) -> BTreeMap<String, Vec<Extension>> {
         .split_once(':')
         .map_or(e.name.as_str(), |(_, l)| l)
         .to_owned();
-    BTreeMap::from([(local, vec![e])])
+    let mut map = BTreeMap::new();
+    map.insert(local, vec![e]);
+    map
 }
 
 /// Rewrites, outside CDATA sections, the `&amp;` and `&lt;` that quick-xml
