@@ -26,11 +26,12 @@ const NS_DC: &str = "http://purl.org/dc/elements/1.1/";
 /// Renders `feed`, with `entries` as its items, as an RSS 2.0 document.
 pub fn render(feed: &Feed, entries: &[Arc<super::Item>], buf: Vec<u8>) -> io::Result<Vec<u8>> {
     let channel = channel(feed, entries);
-    let escaped = BestPracticeEscapes::new(buf);
+    // quick-xml writes piece by piece; the escapes scan whole blocks.
+    let escaped = io::BufWriter::with_capacity(1 << 16, BestPracticeEscapes::new(buf));
     let escaped = channel
         .pretty_write_to(escaped, b' ', 2)
         .map_err(|e| super::io_error(&e))?;
-    escaped.finish()
+    escaped.into_inner().map_err(|e| e.into_error())?.finish()
 }
 
 fn channel(feed: &Feed, entries: &[Arc<super::Item>]) -> Channel {
@@ -271,23 +272,26 @@ impl<W: Write> BestPracticeEscapes<W> {
             };
             i += p;
             let rest = &data[i..];
-            let (token, replacement): (&[u8], &[u8]) = if rest.starts_with(b"&amp;") {
-                (b"&amp;", b"&#x26;")
-            } else if rest.starts_with(b"&lt;") {
-                (b"&lt;", b"&#x3C;")
-            } else if rest.starts_with(CDATA_OPEN) {
-                (CDATA_OPEN, CDATA_OPEN)
-            } else if [&b"&amp;"[..], b"&lt;", CDATA_OPEN]
-                .iter()
-                .any(|t| t.starts_with(rest))
-            {
-                // An incomplete token at the end of this write.
-                self.inner.write_all(&data[plain_start..i])?;
-                self.carry.extend_from_slice(rest);
-                return Ok(());
-            } else {
-                i += 1;
-                continue;
+            // Every tag starts with `<`: the first byte picks the tokens
+            // worth comparing.
+            let (token, replacement): (&[u8], &[u8]) = match rest[0] {
+                b'&' if rest.starts_with(b"&amp;") => (b"&amp;", b"&#x26;"),
+                b'&' if rest.starts_with(b"&lt;") => (b"&lt;", b"&#x3C;"),
+                b'<' if rest.starts_with(CDATA_OPEN) => (CDATA_OPEN, CDATA_OPEN),
+                b'&' | b'<'
+                    if [&b"&amp;"[..], b"&lt;", CDATA_OPEN]
+                        .iter()
+                        .any(|t| t.starts_with(rest)) =>
+                {
+                    // An incomplete token at the end of this write.
+                    self.inner.write_all(&data[plain_start..i])?;
+                    self.carry.extend_from_slice(rest);
+                    return Ok(());
+                }
+                _ => {
+                    i += 1;
+                    continue;
+                }
             };
             self.inner.write_all(&data[plain_start..i])?;
             self.inner.write_all(replacement)?;

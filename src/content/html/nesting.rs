@@ -32,8 +32,8 @@ pub fn cap(html: &str) -> (Cow<'_, str>, usize) {
     let b = html.as_bytes();
     // Every open element came from a `<`: with no more of them than
     // MAX_DEPTH, nothing can nest too deep, and the bytes are returned as
-    // they came without following the tags (a counting loop, vectorised).
-    if b.iter().filter(|&&c| c == b'<').count() <= MAX_DEPTH {
+    // they came without following the tags.
+    if ::memchr::memchr_iter(b'<', b).nth(MAX_DEPTH).is_none() {
         return (Cow::Borrowed(html), 0);
     }
     let mut out: Option<String> = None;
