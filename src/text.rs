@@ -249,5 +249,10 @@ mod tests {
     #[test]
     fn escape_quotes_everything_html_needs() {
         assert_eq!(escape_html(r#"a&b<c>"d'"#), "a&amp;b&lt;c&gt;&quot;d&#39;");
+        assert_eq!(
+            escape_html("«\u{a0}é<ü>\u{a0}» 🟣&"),
+            "«\u{a0}é&lt;ü&gt;\u{a0}» 🟣&amp;"
+        );
+        assert!(matches!(escape_html("déjà vu"), Cow::Borrowed(_)));
     }
 }

@@ -323,6 +323,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn at_the_cap_the_bytes_come_back_as_they_are() {
+        // As many `<` as the cap: the fast path, nothing can nest deeper.
+        let at_cap = "<div>".repeat(MAX_DEPTH);
+        assert!(matches!(cap(&at_cap), (Cow::Borrowed(s), 0) if s == at_cap));
+        // One more opening tag is one element too deep: flattened.
+        let over = "<div>".repeat(MAX_DEPTH + 1) + "x";
+        let (out, flattened) = cap(&over);
+        assert_eq!(flattened, 1);
+        assert_eq!(out, "<div>".repeat(MAX_DEPTH) + "x");
+    }
+
+    #[test]
     fn ordinary_html_comes_back_as_it_was() {
         let html = r#"<p>a<p>b<ul><li>x<li>y</ul><table><tr><td>1<td>2<tr><td>3</table><!-- <div> --><script>if (a<b) "<div>"</script><img src="a>b" alt='<div>'><br/></p>"#;
         let (out, n) = cap(html);
