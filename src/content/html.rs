@@ -22,7 +22,11 @@ thread_local! {
     // than the cleaning itself. So the hook reads the base of the article
     // being cleaned on this thread.
     static BASE: RefCell<Option<Url>> = const { RefCell::new(None) };
+    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
+
+/// The largest scratch buffer kept between two articles.
+const SCRATCH_KEPT: usize = 1 << 20;
 
 /// The HTML cleaner, built once per run and shared between threads.
 pub struct Cleaner {
@@ -65,8 +69,29 @@ impl Cleaner {
         let html = crate::text::strip_xml_illegal(html);
         let (html, flattened) = nesting::cap(&html);
         BASE.with(|b| *b.borrow_mut() = Some(base.clone()));
-        let out = self.builder.clean(&html).to_string();
+        let doc = self.builder.clean(&html);
         BASE.with(|b| *b.borrow_mut() = None);
+        // Serialised into this thread's scratch buffer, reused from article
+        // to article, then copied once into a string of the exact size: the
+        // string stays as small as the cleaned body (the feeds hold 100,000
+        // of them), where `to_string` grew a fresh buffer from empty and
+        // copied it again through `Display`.
+        let out = SCRATCH.with(|scratch| {
+            let mut scratch = scratch.borrow_mut();
+            scratch.clear();
+            doc.write_to(&mut *scratch)
+                .expect("writing to memory fails only when memory runs out");
+            // html5ever writes UTF-8; the check stays, but cannot fail.
+            let out = match simdutf8::basic::from_utf8(&scratch) {
+                Ok(s) => s.to_owned(),
+                Err(_) => String::from_utf8_lossy(&scratch).into_owned(),
+            };
+            // One huge body does not keep its buffer for the thread's life.
+            if scratch.capacity() > SCRATCH_KEPT {
+                *scratch = Vec::new();
+            }
+            out
+        });
         (out, flattened)
     }
 }

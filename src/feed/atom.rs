@@ -65,7 +65,7 @@ fn build(feed: &Feed, entries: &[Arc<super::Item>]) -> AtomFeed {
         namespaces.insert("fh".to_owned(), NS_FH.to_owned());
         extensions.insert(
             "fh".into(),
-            ext_map(ext("fh:complete", Some(String::new()), &[])),
+            ext_map(ext("fh:complete", Some(String::new()), Vec::new())),
         );
     }
     let mut links = vec![
@@ -127,7 +127,7 @@ fn build(feed: &Feed, entries: &[Arc<super::Item>]) -> AtomFeed {
 fn entry(feed: &Feed, item: &super::Item) -> Entry {
     let a = &item.article;
     let mut links = vec![Link {
-        href: a.url.to_string(),
+        href: a.url.as_str().to_owned(),
         rel: "alternate".into(),
         mime_type: Some("text/html".into()),
         ..Default::default()
@@ -136,7 +136,7 @@ fn entry(feed: &Feed, item: &super::Item) -> Entry {
     if let Some(c) = &a.comments {
         if let Some(u) = &c.url {
             links.push(Link {
-                href: u.to_string(),
+                href: u.as_str().to_owned(),
                 rel: "replies".into(),
                 mime_type: Some("text/html".into()),
                 ..Default::default()
@@ -144,18 +144,18 @@ fn entry(feed: &Feed, item: &super::Item) -> Entry {
         }
         extensions.insert(
             "thr".into(),
-            ext_map(ext("thr:total", Some(c.count.to_string()), &[])),
+            ext_map(ext("thr:total", Some(c.count.to_string()), Vec::new())),
         );
     }
     if let Some(img) = &a.image {
-        let mut content = ext("media:content", None, &super::media_content_attrs(img));
+        let mut content = ext("media:content", None, super::media_content_attrs(img));
         if !img.alt.is_empty() {
             content.children.insert(
                 "media:description".into(),
                 vec![ext(
                     "media:description",
                     Some(img.alt.clone()),
-                    &[("type", "plain".into())],
+                    vec![("type", "plain".into())],
                 )],
             );
         }
@@ -172,7 +172,7 @@ fn entry(feed: &Feed, item: &super::Item) -> Entry {
             .map(|p| Person {
                 name: p.name.clone(),
                 email: p.email.clone(),
-                uri: p.url.as_ref().map(|u| u.to_string()),
+                uri: p.url.as_ref().map(|u| u.as_str().to_owned()),
                 extensions: Default::default(),
             })
             .collect(),
@@ -201,14 +201,18 @@ fn entry(feed: &Feed, item: &super::Item) -> Entry {
     }
 }
 
-fn ext(name: &str, value: Option<String>, attrs: &[(&str, String)]) -> Extension {
+/// An extension element; its attributes are moved, not copied, and
+/// inserted one by one (collecting sorts them through a vector first: this
+/// runs for every item's image).
+fn ext(name: &str, value: Option<String>, attrs: Vec<(&str, String)>) -> Extension {
+    let mut map = BTreeMap::new();
+    for (k, v) in attrs {
+        map.insert(k.to_owned(), v);
+    }
     Extension {
         name: name.to_owned(),
         value,
-        attrs: attrs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), v.clone()))
-            .collect(),
+        attrs: map,
         children: BTreeMap::new(),
     }
 }
@@ -219,7 +223,9 @@ fn ext_map(e: Extension) -> BTreeMap<String, Vec<Extension>> {
         .split_once(':')
         .map_or(e.name.as_str(), |(_, l)| l)
         .to_owned();
-    BTreeMap::from([(local, vec![e])])
+    let mut map = BTreeMap::new();
+    map.insert(local, vec![e]);
+    map
 }
 
 #[cfg(test)]

@@ -114,7 +114,7 @@ pub fn render(feed: &Feed, entries: &[Arc<super::Item>], mut out: Vec<u8>) -> io
                         .iter()
                         .map(|p| Author {
                             name: &p.name,
-                            url: p.url.as_ref().map(|u| u.to_string()),
+                            url: p.url.as_ref().map(|u| u.as_str().to_owned()),
                         })
                         .collect(),
                     tags: &a.categories,

@@ -818,7 +818,10 @@ impl<W: std::io::Write> EntrySink<W> {
 /// The attributes of an image's Media RSS `media:content`, the same in
 /// RSS and Atom (each crate has its own extension type).
 fn media_content_attrs(img: &crate::content::Image) -> Vec<(&'static str, String)> {
-    let mut attrs = vec![("url", img.url.to_string()), ("medium", "image".to_owned())];
+    let mut attrs = vec![
+        ("url", img.url.as_str().to_owned()),
+        ("medium", "image".to_owned()),
+    ];
     if let Some(t) = &img.mime_type {
         attrs.push(("type", t.clone()));
     }
@@ -857,21 +860,26 @@ pub fn append_ctas(html: &mut String, ctas: &[Cta]) {
     if missing.is_empty() {
         return;
     }
-    html.push_str("\n<hr>\n");
+    // Written aside, then added at the exact size: pushing onto a body
+    // whose string is exactly full doubled it, and the feeds hold every
+    // body until they are written.
+    let mut tail = String::from("\n<hr>\n");
     for c in missing {
         let url = escape_html(c.url.as_str());
         match &c.label {
-            Some(label) => html.push_str(&format!(
+            Some(label) => tail.push_str(&format!(
                 "<p>{} <a href=\"{url}\">{}</a></p>\n",
                 escape_html(&c.text),
                 escape_html(label)
             )),
-            None => html.push_str(&format!(
+            None => tail.push_str(&format!(
                 "<p><a href=\"{url}\">{}</a></p>\n",
                 escape_html(&c.text)
             )),
         }
     }
+    html.reserve_exact(tail.len());
+    html.push_str(&tail);
 }
 
 /// The URLs that the `href` attributes of `html` hold, normalised as
@@ -882,7 +890,7 @@ fn linked_urls(html: &str) -> std::collections::BTreeSet<String> {
     let mut urls = std::collections::BTreeSet::new();
     let b = html.as_bytes();
     let mut i = 0;
-    while let Some(lt) = b[i..].iter().position(|&c| c == b'<').map(|p| i + p) {
+    while let Some(lt) = memchr::memchr(b'<', &b[i..]).map(|p| i + p) {
         i = lt + 1;
         if html[i..].starts_with("!--") {
             i = html[i..].find("-->").map_or(b.len(), |e| i + e + 3);
@@ -934,10 +942,7 @@ fn linked_urls(html: &str) -> std::collections::BTreeSet<String> {
             }
             let value = match b.get(i) {
                 Some(&q @ (b'"' | b'\'')) => {
-                    let end = b[i + 1..]
-                        .iter()
-                        .position(|&c| c == q)
-                        .map_or(b.len(), |e| i + 1 + e);
+                    let end = memchr::memchr(q, &b[i + 1..]).map_or(b.len(), |e| i + 1 + e);
                     let v = &html[i + 1..end];
                     i = (end + 1).min(b.len());
                     v
@@ -956,7 +961,7 @@ fn linked_urls(html: &str) -> std::collections::BTreeSet<String> {
             if name.eq_ignore_ascii_case("href") {
                 let href = crate::text::decode_entities(value);
                 if let Ok(url) = Url::parse(href.trim()) {
-                    urls.insert(url.to_string());
+                    urls.insert(String::from(url));
                 }
             }
         }

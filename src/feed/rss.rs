@@ -26,11 +26,12 @@ const NS_DC: &str = "http://purl.org/dc/elements/1.1/";
 /// Renders `feed`, with `entries` as its items, as an RSS 2.0 document.
 pub fn render(feed: &Feed, entries: &[Arc<super::Item>], buf: Vec<u8>) -> io::Result<Vec<u8>> {
     let channel = channel(feed, entries);
-    let escaped = BestPracticeEscapes::new(buf);
+    // quick-xml writes piece by piece; the escapes scan whole blocks.
+    let escaped = io::BufWriter::with_capacity(1 << 16, BestPracticeEscapes::new(buf));
     let escaped = channel
         .pretty_write_to(escaped, b' ', 2)
         .map_err(|e| super::io_error(&e))?;
-    escaped.finish()
+    escaped.into_inner().map_err(|e| e.into_error())?.finish()
 }
 
 fn channel(feed: &Feed, entries: &[Arc<super::Item>]) -> Channel {
@@ -55,7 +56,7 @@ fn channel(feed: &Feed, entries: &[Arc<super::Item>]) -> Channel {
         namespaces.insert("fh".to_owned(), NS_FH.to_owned());
         extensions.insert(
             "fh".to_owned(),
-            ext_map(ext("fh:complete", Some(String::new()), &[])),
+            ext_map(ext("fh:complete", Some(String::new()), Vec::new())),
         );
     }
     let mut atom_links = vec![::atom_syndication::Link {
@@ -113,18 +114,18 @@ fn item(feed: &Feed, item: &super::Item) -> Item {
     if let Some(c) = &a.comments {
         extensions.insert(
             "slash".into(),
-            ext_map(ext("slash:comments", Some(c.count.to_string()), &[])),
+            ext_map(ext("slash:comments", Some(c.count.to_string()), Vec::new())),
         );
     }
     if let Some(img) = &a.image {
-        let mut content = ext("media:content", None, &super::media_content_attrs(img));
+        let mut content = ext("media:content", None, super::media_content_attrs(img));
         if !img.alt.is_empty() {
             content.children.insert(
                 "media:description".into(),
                 vec![ext(
                     "media:description",
                     Some(img.alt.clone()),
-                    &[("type", "plain".into())],
+                    vec![("type", "plain".into())],
                 )],
             );
         }
@@ -146,10 +147,10 @@ fn item(feed: &Feed, item: &super::Item) -> Item {
             .comments
             .as_ref()
             .and_then(|c| c.url.as_ref())
-            .map(|u| u.to_string()),
+            .map(|u| u.as_str().to_owned()),
         enclosure: a.image.as_ref().and_then(|img| {
             Some(Enclosure {
-                url: img.url.to_string(),
+                url: img.url.as_str().to_owned(),
                 length: img.length?.to_string(),
                 mime_type: img.mime_type.clone()?,
             })
@@ -174,17 +175,30 @@ fn item(feed: &Feed, item: &super::Item) -> Item {
 /// `C++ <template>` is not read as a tag, as the RSS Best Practices Profile
 /// asks.
 fn description(text: &str) -> String {
-    text.replace('&', "&#x26;").replace('<', "&#x3C;")
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut from = 0;
+    for at in memchr::memchr2_iter(b'&', b'<', b) {
+        out.push_str(&text[from..at]);
+        out.push_str(if b[at] == b'&' { "&#x26;" } else { "&#x3C;" });
+        from = at + 1;
+    }
+    out.push_str(&text[from..]);
+    out
 }
 
-fn ext(name: &str, value: Option<String>, attrs: &[(&str, String)]) -> Extension {
+/// An extension element; its attributes are moved, not copied, and
+/// inserted one by one (collecting sorts them through a vector first: this
+/// runs for every item's image).
+fn ext(name: &str, value: Option<String>, attrs: Vec<(&str, String)>) -> Extension {
+    let mut map = BTreeMap::new();
+    for (k, v) in attrs {
+        map.insert(k.to_owned(), v);
+    }
     Extension {
         name: name.to_owned(),
         value,
-        attrs: attrs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), v.clone()))
-            .collect(),
+        attrs: map,
         children: BTreeMap::new(),
     }
 }
@@ -195,7 +209,9 @@ fn ext_map(e: Extension) -> BTreeMap<String, Vec<Extension>> {
         .split_once(':')
         .map_or(e.name.as_str(), |(_, l)| l)
         .to_owned();
-    BTreeMap::from([(local, vec![e])])
+    let mut map = BTreeMap::new();
+    map.insert(local, vec![e]);
+    map
 }
 
 /// Rewrites, outside CDATA sections, the `&amp;` and `&lt;` that quick-xml
@@ -251,28 +267,31 @@ impl<W: Write> BestPracticeEscapes<W> {
                 }
                 continue;
             }
-            let Some(p) = data[i..].iter().position(|&b| b == b'&' || b == b'<') else {
+            let Some(p) = memchr::memchr2(b'&', b'<', &data[i..]) else {
                 break;
             };
             i += p;
             let rest = &data[i..];
-            let (token, replacement): (&[u8], &[u8]) = if rest.starts_with(b"&amp;") {
-                (b"&amp;", b"&#x26;")
-            } else if rest.starts_with(b"&lt;") {
-                (b"&lt;", b"&#x3C;")
-            } else if rest.starts_with(CDATA_OPEN) {
-                (CDATA_OPEN, CDATA_OPEN)
-            } else if [&b"&amp;"[..], b"&lt;", CDATA_OPEN]
-                .iter()
-                .any(|t| t.starts_with(rest))
-            {
-                // An incomplete token at the end of this write.
-                self.inner.write_all(&data[plain_start..i])?;
-                self.carry.extend_from_slice(rest);
-                return Ok(());
-            } else {
-                i += 1;
-                continue;
+            // Every tag starts with `<`: the first byte picks the tokens
+            // worth comparing.
+            let (token, replacement): (&[u8], &[u8]) = match rest[0] {
+                b'&' if rest.starts_with(b"&amp;") => (b"&amp;", b"&#x26;"),
+                b'&' if rest.starts_with(b"&lt;") => (b"&lt;", b"&#x3C;"),
+                b'<' if rest.starts_with(CDATA_OPEN) => (CDATA_OPEN, CDATA_OPEN),
+                b'&' | b'<'
+                    if [&b"&amp;"[..], b"&lt;", CDATA_OPEN]
+                        .iter()
+                        .any(|t| t.starts_with(rest)) =>
+                {
+                    // An incomplete token at the end of this write.
+                    self.inner.write_all(&data[plain_start..i])?;
+                    self.carry.extend_from_slice(rest);
+                    return Ok(());
+                }
+                _ => {
+                    i += 1;
+                    continue;
+                }
             };
             self.inner.write_all(&data[plain_start..i])?;
             self.inner.write_all(replacement)?;
@@ -287,7 +306,7 @@ impl<W: Write> BestPracticeEscapes<W> {
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
+    memchr::memmem::find(hay, needle)
 }
 
 impl<W: Write> Write for BestPracticeEscapes<W> {

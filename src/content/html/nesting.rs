@@ -30,6 +30,12 @@ const RAW_TEXT: [&str; 9] = [
 /// how many elements were flattened so.
 pub fn cap(html: &str) -> (Cow<'_, str>, usize) {
     let b = html.as_bytes();
+    // Every open element came from a `<`: with no more of them than
+    // MAX_DEPTH, nothing can nest too deep, and the bytes are returned as
+    // they came without following the tags.
+    if ::memchr::memchr_iter(b'<', b).nth(MAX_DEPTH).is_none() {
+        return (Cow::Borrowed(html), 0);
+    }
     let mut out: Option<String> = None;
     // `html[..copied]` is in `out` (when it is made).
     let mut copied = 0;
@@ -304,20 +310,29 @@ fn raw_text_end(b: &[u8], mut from: usize, name: &str) -> usize {
 }
 
 fn memchr(c: u8, b: &[u8]) -> Option<usize> {
-    b.iter().position(|&x| x == c)
+    ::memchr::memchr(c, b)
 }
 
 /// The index of `needle` in `b` from `from`.
 fn find(b: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    b.get(from..)?
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|p| from + p)
+    ::memchr::memmem::find(b.get(from..)?, needle).map(|p| from + p)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn at_the_cap_the_bytes_come_back_as_they_are() {
+        // As many `<` as the cap: the fast path, nothing can nest deeper.
+        let at_cap = "<div>".repeat(MAX_DEPTH);
+        assert!(matches!(cap(&at_cap), (Cow::Borrowed(s), 0) if s == at_cap));
+        // One more opening tag is one element too deep: flattened.
+        let over = "<div>".repeat(MAX_DEPTH + 1) + "x";
+        let (out, flattened) = cap(&over);
+        assert_eq!(flattened, 1);
+        assert_eq!(out, "<div>".repeat(MAX_DEPTH) + "x");
+    }
 
     #[test]
     fn ordinary_html_comes_back_as_it_was() {
