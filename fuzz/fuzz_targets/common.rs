@@ -44,13 +44,21 @@ pub fn check(config: &Config, input: &[u8], write_to: &Path) {
         return;
     };
     // `skip`: two categories with one slug leave the later one out.
-    let Ok(set) = FeedSet::build(config, selection, config.content.on_invalid) else {
+    let none = matinale::cache::Previous::none();
+    let Ok(set) = FeedSet::build(config, selection, config.content.on_invalid, &none) else {
         return;
     };
     assert!(set.feeds[0].entries.len() <= report.published);
     for feed in &set.feeds {
         for format in Format::ALL {
             let bytes = format.render(feed, &feed.entries).expect("a feed renders");
+            // Written in parts and entries (how the cache cuts them), the
+            // bytes are those of one render.
+            let (written, entries) = format
+                .write(feed, Vec::new(), 2, &none)
+                .expect("a feed writes");
+            assert_eq!(written, bytes, "{format:?} written in parts");
+            assert_eq!(entries.len(), feed.entries.len());
             let parsed = feed_rs::parser::parse(bytes.as_slice())
                 .unwrap_or_else(|e| panic!("{format:?} of {} does not parse: {e}", feed.dir));
             assert_eq!(parsed.entries.len(), feed.entries.len(), "{format:?}");
