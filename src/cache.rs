@@ -14,7 +14,7 @@
 //! Keeping the entries in the outputs rather than in a second copy costs a
 //! cold build nothing (the feeds of a 100,000-article archive are 850 MB),
 //! and bounds the cache by construction: it indexes the current feeds and
-//! nothing else, about 100 bytes per article.
+//! nothing else, about 110 bytes per article.
 //!
 //! A wrong cache must never change a byte of output, so it is only ever a
 //! miss: the index is read whole and checked (magic, version, checksum,
