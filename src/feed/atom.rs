@@ -180,11 +180,7 @@ fn entry(feed: &Feed, item: &super::Item) -> Entry {
             .categories
             .iter()
             .map(|c| Category {
-                term: feed
-                    .slugs
-                    .get(c)
-                    .cloned()
-                    .unwrap_or_else(|| super::slug::slugify(c)),
+                term: super::category_slug(&feed.slugs, c),
                 scheme: None,
                 label: Some(c.clone()),
             })
