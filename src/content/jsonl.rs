@@ -431,6 +431,11 @@ fn check_line(
         Ok(r) => r,
         Err(_) => return Some(problem_of(text, problem)),
     };
+    // A second record on the same line (two lines joined by a broken
+    // export) must not be dropped without a word.
+    if de.end().is_err() {
+        return Some(problem_of(text, problem));
+    }
     let body = match raw.content_html {
         Some(h) if h.get() != "null" => {
             let start = h.get().as_ptr() as usize - text.as_ptr() as usize;
@@ -492,9 +497,21 @@ fn glance_line<'a>(
 fn problem_of(text: &str, problem: impl Fn(&str, String) -> Line) -> Line {
     let mut de = serde_json::Deserializer::from_str(text);
     let parsed: Result<RawArticle<'_, &RawValue>, _> = serde_path_to_error::deserialize(&mut de);
-    let Err(e) = parsed else {
-        // The same parse, with its path tracked, cannot succeed.
-        return problem("", "not a JSON object".into());
+    let e = match parsed {
+        Err(e) => e,
+        Ok(_) => {
+            let column = match de.end() {
+                Err(e) => e.column(),
+                // Neither parse nor end failed: `check_line` did not fail.
+                Ok(()) => return problem("", "not a JSON object".into()),
+            };
+            return problem(
+                "",
+                format!(
+                    "more text follows the record (column {column}); expected one JSON object per line"
+                ),
+            );
+        }
     };
     let field = e.path().to_string();
     let field = if field == "." { String::new() } else { field };

@@ -179,8 +179,8 @@ fn skip_reports_and_builds_the_rest() {
         "{}",
         run.stderr
     );
-    assert_eq!(run.stderr.lines().count(), 12, "{}", run.stderr);
-    assert!(run.stdout.contains("read 2 articles from articles.jsonl (0 drafts, 0 scheduled after 2026-11-26 07:30 +01:00, 12 invalid left out)"), "{}", run.stdout);
+    assert_eq!(run.stderr.lines().count(), 13, "{}", run.stderr);
+    assert!(run.stdout.contains("read 2 articles from articles.jsonl (0 drafts, 0 scheduled after 2026-11-26 07:30 +01:00, 13 invalid left out)"), "{}", run.stdout);
     let feed = crate::harness::parse_feed(&site.read("public/feed.xml"));
     let titles: Vec<_> = feed
         .entries
