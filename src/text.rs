@@ -51,23 +51,23 @@ pub fn plain(s: &str) -> Cow<'_, str> {
 /// U+FFFE / U+FFFF, encoded EF BF BE / EF BF BF).
 pub fn has_xml_illegal(s: &str) -> bool {
     let b = s.as_bytes();
-    // Blocks of 64 bytes folded without an early exit, which the compiler
-    // vectorises: a byte-at-a-time `any` was a visible part of a build.
-    let illegal = |c: u8| c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r');
-    let mut blocks = b.chunks_exact(64);
-    let mut control = false;
+    // Blocks folded without an early exit, which the compiler vectorises:
+    // a byte-at-a-time `any` was a visible part of a build.
+    let illegal = |c: u8| (c < 0x20) & !matches!(c, b'\t' | b'\n' | b'\r');
     let mut ef = false;
-    for block in &mut blocks {
-        control |= block.iter().fold(false, |acc, &c| acc | illegal(c));
-        ef |= block.iter().fold(false, |acc, &c| acc | (c == 0xEF));
-        if control {
+    for block in b.chunks(64) {
+        if block.iter().fold(false, |acc, &c| acc | illegal(c)) {
             return true;
         }
+        ef |= block.iter().fold(false, |acc, &c| acc | (c == 0xEF));
     }
-    let rest = blocks.remainder();
-    control |= rest.iter().any(|&c| illegal(c));
-    ef |= rest.contains(&0xEF);
-    control || (ef && (s.contains('\u{FFFE}') || s.contains('\u{FFFF}')))
+    ef && (s.contains('\u{FFFE}') || s.contains('\u{FFFF}'))
+}
+
+/// Whether [`plain`] leaves `s` as it is. Then `s` holds no character
+/// XML 1.0 forbids either: [`plain`] would drop it.
+pub fn is_plain(s: &str) -> bool {
+    !needs_cleaning(s)
 }
 
 /// Whether [`plain`] would change `s`: one pass over the bytes, since
@@ -79,20 +79,34 @@ fn needs_cleaning(s: &str) -> bool {
     if b.first() == Some(&b' ') || b.last() == Some(&b' ') {
         return true;
     }
-    let mut prev_space = false;
-    for (i, &c) in b.iter().enumerate() {
-        let next = |k: usize| b.get(i + k).copied();
-        match c {
-            0..=0x1F => return true,
-            b' ' if prev_space => return true,
-            0xC2 if next(1) == Some(0x85) => return true,
-            0xE2 if next(1) == Some(0x80) && matches!(next(2), Some(0xA8 | 0xA9)) => return true,
-            0xEF if next(1) == Some(0xBF) && matches!(next(2), Some(0xBE | 0xBF)) => return true,
-            _ => {}
+    // Each byte with the two after it; `&` and `|` rather than `&&` and
+    // `||` keep it free of branches, so that the blocks below vectorise
+    // (titles and names are short, and each is looked at on every run).
+    let suspect = |c: u8, d: u8, e: u8| {
+        (c < 0x20)
+            | ((c == b' ') & (d == b' '))
+            | ((c == 0xC2) & (d == 0x85))
+            | ((c == 0xE2) & (d == 0x80) & ((e == 0xA8) | (e == 0xA9)))
+            | ((c == 0xEF) & (d == 0xBF) & ((e == 0xBE) | (e == 0xBF)))
+    };
+    let n = b.len();
+    let body = n.saturating_sub(2);
+    let mut from = 0;
+    while from < body {
+        let to = (from + 64).min(body);
+        let hit = b[from..to]
+            .iter()
+            .zip(&b[from + 1..to + 1])
+            .zip(&b[from + 2..to + 2])
+            .fold(false, |acc, ((&c, &d), &e)| acc | suspect(c, d, e));
+        if hit {
+            return true;
         }
-        prev_space = c == b' ';
+        from = to;
     }
-    false
+    // The last two bytes, with nothing (a zero) after the end.
+    let at = |i: usize| b.get(i).copied().unwrap_or(0);
+    (body..n).any(|i| suspect(at(i), at(i + 1), at(i + 2)))
 }
 
 /// How many characters of `s` XML 1.0 forbids.
@@ -232,6 +246,59 @@ mod tests {
         }
         for s in ["", "a\tb\r\n", "é ’ 🟣 \u{FFFD} \u{EFFF}"] {
             assert!(!has_xml_illegal(s), "{s:?}");
+        }
+    }
+
+    /// The scans as first written, a byte at a time: the block scans
+    /// must agree with them on every string.
+    fn needs_cleaning_bytewise(s: &str) -> bool {
+        let b = s.as_bytes();
+        if b.first() == Some(&b' ') || b.last() == Some(&b' ') {
+            return true;
+        }
+        let mut prev_space = false;
+        for (i, &c) in b.iter().enumerate() {
+            let next = |k: usize| b.get(i + k).copied();
+            match c {
+                0..=0x1F => return true,
+                b' ' if prev_space => return true,
+                0xC2 if next(1) == Some(0x85) => return true,
+                0xE2 if next(1) == Some(0x80) && matches!(next(2), Some(0xA8 | 0xA9)) => {
+                    return true
+                }
+                0xEF if next(1) == Some(0xBF) && matches!(next(2), Some(0xBE | 0xBF)) => {
+                    return true
+                }
+                _ => {}
+            }
+            prev_space = c == b' ';
+        }
+        false
+    }
+
+    fn has_xml_illegal_charwise(s: &str) -> bool {
+        s.chars().any(|c| !is_xml_char(c))
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        #[test]
+        fn block_scans_agree_with_bytewise_scans(
+            pieces in proptest::collection::vec(proptest::sample::select(vec![
+                "a", "é", " ", "  ", "\t", "\n", "\r", "\u{0}", "\u{1f}", "\u{7f}",
+                "\u{85}", "\u{a0}", "\u{2028}", "\u{2029}", "\u{2027}", "\u{202a}",
+                "’", "…", "\u{FFFD}", "\u{FFFE}", "\u{FFFF}", "\u{EFFF}", "\u{10000}",
+                "🟣", "xyzxyzxyzxyzxyzxyzxyzxyzxyzxyzxyz",
+            ]), 0..90)
+        ) {
+            let s: String = pieces.concat();
+            proptest::prop_assert_eq!(needs_cleaning(&s), needs_cleaning_bytewise(&s), "{:?}", s);
+            proptest::prop_assert_eq!(has_xml_illegal(&s), has_xml_illegal_charwise(&s), "{:?}", s);
+            // What `plain` leaves alone holds nothing XML forbids.
+            if is_plain(&s) {
+                proptest::prop_assert!(!has_xml_illegal(&s));
+                proptest::prop_assert_eq!(plain(&s), s.as_str());
+            }
         }
     }
 
