@@ -34,6 +34,13 @@ printf 'GET /feed.xml HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nIf-None-Match: "1a-2b"
 printf 'HEAD //category?x=1 HTTP/1.0\n\n' >corpus/request_head/seed-head
 printf 'GET /caf%%C3%%A9/%%2e%%2e/abonn\xc3\xa9 HTTP/1.1\r\nIf-Modified-Since: Thu, 26 Nov 2026 06:30:00 GMT\r\n\r\n' >corpus/request_head/seed-escapes
 
+# Each target writes its site under /dev/shm (or /tmp) in a folder named
+# after its process, which libFuzzer's time limit ends without a clean-up:
+# the folders this run made are removed when it ends, however it ends.
+scratch() { ls -d /dev/shm/matinale-fuzz-* /tmp/matinale-fuzz-* 2>/dev/null | sort || true; }
+before=$(scratch)
+trap 'comm -13 <(echo "$before") <(scratch) | xargs -r rm -rf' EXIT
+
 cargo fuzz build -s none
 mkdir -p logs
 for target in markdown jsonl foreign_feed feed_toml request_head; do
