@@ -259,6 +259,12 @@ fn admit_block(
     let mut lines = cb.lines;
     // One list for every line's categories, not one each.
     let mut categories: Vec<&str> = Vec::new();
+    // One origin too, its line changed: a clone of the path's `Arc` per
+    // line was a visible part of this thread's work.
+    let mut origin = Origin {
+        path: settings.path.clone(),
+        line: 0,
+    };
     for line in lines.iter_mut() {
         let g: &Glanced = match &mut line.kind {
             LineKind::Glanced(g) => g,
@@ -274,11 +280,9 @@ fn admit_block(
         };
         categories.clear();
         categories.extend(g.categories.iter().map(|c| c.get(block)));
+        origin.line = base + line.number;
         let glance = Glance {
-            origin: Origin {
-                path: settings.path.clone(),
-                line: base + line.number,
-            },
+            origin: &origin,
             id: g.id.get(block),
             url: g.url.get(block),
             published: g.published,
@@ -364,7 +368,9 @@ impl<'f> Blocks<'f> {
 }
 
 fn check_block(block: Arc<Vec<u8>>, settings: &Settings) -> CheckedBlock {
-    let mut lines = Vec::new();
+    // A line is large (it may hold a whole article): room for the lines of
+    // a typical export up front, rather than copies as the list grows.
+    let mut lines = Vec::with_capacity(block.len() / 2048 + 8);
     let mut count = 0;
     // One check of the whole block, much faster than one per line; a
     // block that fails it is checked line by line, to say which.

@@ -209,7 +209,7 @@ pub trait ArticleSink {
 /// need.
 #[derive(Debug, Clone)]
 pub struct Glance<'a> {
-    pub origin: Origin,
+    pub origin: &'a Origin,
     pub id: &'a str,
     /// As [`Url`] writes it: [`glance`] takes only URLs that it leaves
     /// as they are.
