@@ -94,7 +94,7 @@ impl Listing {
 
     /// Lists one valid, published article seen through a glance.
     pub fn push_glance(&mut self, g: &Glance<'_>) {
-        self.push_parts(&g.origin, g.url, g.published, g.updated, g.title);
+        self.push_parts(g.origin, g.url, g.published, g.updated, g.title);
     }
 
     fn push_parts(
