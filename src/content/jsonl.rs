@@ -342,27 +342,49 @@ impl<'f> Blocks<'f> {
         if self.done {
             return Ok(None);
         }
+        // A used block keeps its length: its bytes are overwritten, not
+        // zeroed first (that would be one more pass over the file).
         let mut buf = spare.unwrap_or_default();
-        buf.clear();
-        buf.append(&mut self.carry);
+        let mut filled = self.carry.len();
+        if buf.len() < filled + BLOCK {
+            buf.resize(filled + BLOCK, 0);
+        }
+        buf[..filled].copy_from_slice(&self.carry);
+        self.carry.clear();
         loop {
-            let start = buf.len();
-            // `read_to_end` fills spare capacity without zeroing it first.
-            let n = (&mut *self.file).take(BLOCK as u64).read_to_end(&mut buf)?;
+            let start = filled;
+            // Reads as large as the room left: `read_to_end` starts at
+            // 8 KiB and doubles, six system calls a block.
+            let mut eof = false;
+            while filled < buf.len() {
+                match self.file.read(&mut buf[filled..]) {
+                    Ok(0) => {
+                        eof = true;
+                        break;
+                    }
+                    Ok(n) => filled += n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
             // The first read holds the file's first bytes (up to a block).
-            if std::mem::take(&mut self.first) && buf.starts_with(BOM) {
-                buf.drain(..BOM.len());
+            if std::mem::take(&mut self.first) && buf[..filled].starts_with(BOM) {
+                buf.copy_within(BOM.len()..filled, 0);
+                filled -= BOM.len();
             }
-            if n == 0 {
+            if eof {
                 self.done = true;
-                return Ok((!buf.is_empty()).then(|| Arc::new(buf)));
+                buf.truncate(filled);
+                return Ok((filled > 0).then(|| Arc::new(buf)));
             }
-            // A line longer than a block makes the block grow.
-            if let Some(last_nl) = buf[start..].iter().rposition(|&b| b == b'\n') {
-                self.carry.extend_from_slice(&buf[start + last_nl + 1..]);
-                buf.truncate(start + last_nl + 1);
+            if let Some(last_nl) = memchr::memrchr(b'\n', &buf[start..filled]) {
+                let end = start + last_nl + 1;
+                self.carry.extend_from_slice(&buf[end..filled]);
+                buf.truncate(end);
                 return Ok(Some(Arc::new(buf)));
             }
+            // A line longer than a block makes the block grow.
+            buf.resize(filled + BLOCK, 0);
         }
     }
 }
@@ -533,4 +555,58 @@ fn problem_of(text: &str, problem: impl Fn(&str, String) -> Line) -> Line {
         }
     };
     problem(&field, msg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The blocks of a file, each built in the last one given back.
+    fn blocks_of(bytes: &[u8]) -> Vec<Vec<u8>> {
+        let path = std::env::temp_dir().join(format!(
+            "matinale-blocks-{}-{}.jsonl",
+            std::process::id(),
+            bytes.len()
+        ));
+        std::fs::write(&path, bytes).unwrap();
+        let mut file = std::fs::File::open(&path).unwrap();
+        let mut blocks = Blocks::new(&mut file);
+        let mut out = Vec::new();
+        let mut spare = None;
+        while let Some(block) = blocks.next_block(spare.take()).unwrap() {
+            let block = Arc::try_unwrap(block).unwrap();
+            out.push(block.clone());
+            spare = Some(block);
+        }
+        std::fs::remove_file(&path).unwrap();
+        out
+    }
+
+    #[test]
+    fn blocks_are_whole_lines_and_together_the_file() {
+        let mut text = Vec::new();
+        for (i, len) in [10, 3000, BLOCK - 7, 5, 2 * BLOCK + 11, 1, 0, 700, BLOCK]
+            .into_iter()
+            .enumerate()
+        {
+            text.extend(std::iter::repeat_n(b'a' + i as u8, len));
+            text.push(b'\n');
+        }
+        for tail in [&b""[..], b"no newline at the end"] {
+            let mut file = text.clone();
+            file.extend_from_slice(tail);
+            for bom in [false, true] {
+                let mut bytes = if bom { BOM.to_vec() } else { Vec::new() };
+                bytes.extend_from_slice(&file);
+                let blocks = blocks_of(&bytes);
+                assert!(blocks.iter().all(|b| !b.is_empty()));
+                for b in &blocks[..blocks.len() - 1] {
+                    assert_eq!(b.last(), Some(&b'\n'));
+                }
+                assert_eq!(blocks.concat(), file, "bom {bom}, tail {tail:?}");
+            }
+        }
+        assert!(blocks_of(b"").is_empty());
+        assert!(blocks_of(BOM).is_empty());
+    }
 }
