@@ -11,6 +11,10 @@
 //! (Excel and some Windows tools write one). Memory is a few blocks in
 //! flight, whatever the file's size.
 //!
+//! A line is read by [`scan`] first, which reads the common shape of a
+//! record much faster than serde and gives what serde would; a line it
+//! cannot vouch for is read by serde, which also words every error.
+//!
 //! Every line is checked in full, whatever the sink keeps. What changes is
 //! the cost of a line that no feed will show: when the sink takes
 //! [`Glance`]s (a daily feed over a large export), a line dated before the
