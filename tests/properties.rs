@@ -1319,18 +1319,19 @@ fn write_string(s: &str, style: Style, out: &mut String) {
 }
 
 fn write_json(v: &Json, style: Style, space: &str, out: &mut String) {
-    let items = |out: &mut String, open: char, close: char, n: usize, each: &dyn Fn(usize, &mut String)| {
-        out.push(open);
-        for i in 0..n {
-            if i > 0 {
-                out.push(',');
+    let items =
+        |out: &mut String, open: char, close: char, n: usize, each: &dyn Fn(usize, &mut String)| {
+            out.push(open);
+            for i in 0..n {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(space);
+                each(i, out);
+                out.push_str(space);
             }
-            out.push_str(space);
-            each(i, out);
-            out.push_str(space);
-        }
-        out.push(close);
-    };
+            out.push(close);
+        };
     match v {
         Json::Null => out.push_str("null"),
         Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -1488,10 +1489,42 @@ enum Mutation {
 fn snippet() -> impl Strategy<Value = String> {
     prop_oneof![
         prop::sample::select(vec![
-            "\"", "\\", "\\u", "\\ud800", "\\udc00", "\\u00e9", "\\x", "\\/", "\u{0}", "\u{1f}",
-            "\t", "\r", "\n", " ", ",", ":", "{", "}", "[", "]", "null", "nul", "-", ".0", "e2",
-            "0", "99999999999999999999", "\"title\":\"x\",", "\"url\":null,", "\"titel\":1,",
-            "é", "\u{feff}", "\u{7f}", "true", "}{}", "\"\\u0074itle\":\"t\",",
+            "\"",
+            "\\",
+            "\\u",
+            "\\ud800",
+            "\\udc00",
+            "\\u00e9",
+            "\\x",
+            "\\/",
+            "\u{0}",
+            "\u{1f}",
+            "\t",
+            "\r",
+            "\n",
+            " ",
+            ",",
+            ":",
+            "{",
+            "}",
+            "[",
+            "]",
+            "null",
+            "nul",
+            "-",
+            ".0",
+            "e2",
+            "0",
+            "99999999999999999999",
+            "\"title\":\"x\",",
+            "\"url\":null,",
+            "\"titel\":1,",
+            "é",
+            "\u{feff}",
+            "\u{7f}",
+            "true",
+            "}{}",
+            "\"\\u0074itle\":\"t\",",
         ])
         .prop_map(str::to_owned),
         any::<char>().prop_map(String::from),
@@ -1500,11 +1533,37 @@ fn snippet() -> impl Strategy<Value = String> {
 
 fn value_snippet() -> impl Strategy<Value = String> {
     prop::sample::select(vec![
-        "0", "640", "1.0", "-1", "-0", "1e2", "1E2", "01", "00", "+1", "4294967295",
-        "4294967296", "18446744073709551615", "18446744073709551616", "3.5e300", "null",
-        "true", "false", "[]", "{}", "\"x\"", "\"\\ud800\"", "\"\\ud83d\\ude00\"", "[\"a\"]",
-        "[null]", "{\"name\":\"a\"}", "{\"url\":\"u\",\"alt\":\"a\"}", "{\"count\":1}", "[1,]",
-        "\"a\"\"b\"", "",
+        "0",
+        "640",
+        "1.0",
+        "-1",
+        "-0",
+        "1e2",
+        "1E2",
+        "01",
+        "00",
+        "+1",
+        "4294967295",
+        "4294967296",
+        "18446744073709551615",
+        "18446744073709551616",
+        "3.5e300",
+        "null",
+        "true",
+        "false",
+        "[]",
+        "{}",
+        "\"x\"",
+        "\"\\ud800\"",
+        "\"\\ud83d\\ude00\"",
+        "[\"a\"]",
+        "[null]",
+        "{\"name\":\"a\"}",
+        "{\"url\":\"u\",\"alt\":\"a\"}",
+        "{\"count\":1}",
+        "[1,]",
+        "\"a\"\"b\"",
+        "",
     ])
     .prop_map(str::to_owned)
 }
@@ -1606,10 +1665,7 @@ fn the_scanner_reads_nothing_that_serde_would_not() {
         .spawn(|| {
             let mut runner =
                 proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(6000));
-            let lines = prop_oneof![
-                common_line(),
-                record(),
-            ];
+            let lines = prop_oneof![common_line(), record(),];
             let strategy = (lines, prop::collection::vec(mutation(), 1..4));
             runner
                 .run(&strategy, |(mut line, mutations)| {

@@ -371,7 +371,9 @@ impl<'f> Blocks<'f> {
 }
 
 fn check_block(block: Arc<Vec<u8>>, settings: &Settings) -> CheckedBlock {
-    let mut lines = Vec::new();
+    // Sized at once: a line's result is large, and growing the list
+    // copied them over and over.
+    let mut lines = Vec::with_capacity(memchr::memchr_iter(b'\n', &block).count() + 1);
     let mut count = 0;
     // One check of the whole block, much faster than one per line; a
     // block that fails it is checked line by line, to say which.
