@@ -1269,3 +1269,417 @@ fn glance_agrees(line: &str) -> Result<(), TestCaseError> {
     }
     Ok(())
 }
+
+/// A JSON value as an export writes it; numbers as their text.
+#[derive(Clone, Debug)]
+enum Json {
+    Null,
+    Bool(bool),
+    Number(String),
+    Str(String),
+    Array(Vec<Json>),
+    Object(Vec<(&'static str, Json)>),
+}
+
+/// How an exporter writes strings and the space between tokens.
+#[derive(Clone, Copy, Debug)]
+enum Style {
+    /// serde_json, most CMS exports: UTF-8 as is.
+    Plain,
+    /// Python's `ensure_ascii`: every non-ASCII character a `\u` escape,
+    /// in surrogate pairs beyond the BMP.
+    Ascii,
+    /// PHP's `json_encode`: `\/`, and non-ASCII as `\u` escapes.
+    Php,
+}
+
+fn write_string(s: &str, style: Style, out: &mut String) {
+    use std::fmt::Write;
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '/' if matches!(style, Style::Php) => out.push_str("\\/"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 => write!(out, "\\u{:04x}", c as u32).unwrap(),
+            c if !c.is_ascii() && !matches!(style, Style::Plain) => {
+                for unit in c.encode_utf16(&mut [0; 2]) {
+                    write!(out, "\\u{unit:04X}").unwrap();
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+fn write_json(v: &Json, style: Style, space: &str, out: &mut String) {
+    let items =
+        |out: &mut String, open: char, close: char, n: usize, each: &dyn Fn(usize, &mut String)| {
+            out.push(open);
+            for i in 0..n {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(space);
+                each(i, out);
+                out.push_str(space);
+            }
+            out.push(close);
+        };
+    match v {
+        Json::Null => out.push_str("null"),
+        Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Json::Number(n) => out.push_str(n),
+        Json::Str(s) => write_string(s, style, out),
+        Json::Array(a) => items(out, '[', ']', a.len(), &|i, out| {
+            write_json(&a[i], style, space, out)
+        }),
+        Json::Object(o) => items(out, '{', '}', o.len(), &|i, out| {
+            write_string(o[i].0, style, out);
+            out.push_str(space);
+            out.push(':');
+            out.push_str(space);
+            write_json(&o[i].1, style, space, out);
+        }),
+    }
+}
+
+/// A field of a record: absent, `null`, or a value.
+fn field(
+    key: &'static str,
+    value: impl Strategy<Value = Json> + 'static,
+) -> BoxedStrategy<Option<(&'static str, Json)>> {
+    prop_oneof![
+        1 => Just(None),
+        1 => Just(Some((key, Json::Null))),
+        6 => value.prop_map(move |v| Some((key, v))),
+    ]
+    .boxed()
+}
+
+fn required(
+    key: &'static str,
+    value: impl Strategy<Value = Json> + 'static,
+) -> BoxedStrategy<Option<(&'static str, Json)>> {
+    value.prop_map(move |v| Some((key, v))).boxed()
+}
+
+/// The fields of an object, present ones in any order.
+fn object(fields: Vec<BoxedStrategy<Option<(&'static str, Json)>>>) -> impl Strategy<Value = Json> {
+    fields
+        .prop_map(|f| f.into_iter().flatten().collect::<Vec<_>>())
+        .prop_shuffle()
+        .prop_map(Json::Object)
+}
+
+fn any_text() -> impl Strategy<Value = Json> {
+    prop_oneof![
+        8 => text_value().prop_map(|t| Json::Str(t.unwrap_or_default())),
+        1 => any::<String>().prop_map(Json::Str),
+        1 => "[a-zé/\"\\\\ \n\t\u{1}😀]{0,20}".prop_map(Json::Str),
+    ]
+}
+
+fn any_url() -> impl Strategy<Value = Json> {
+    url_value().prop_map(|u| Json::Str(u.unwrap_or_default()))
+}
+
+fn any_date() -> impl Strategy<Value = Json> {
+    date_value().prop_map(|d| Json::Str(d.unwrap_or_default()))
+}
+
+fn any_body() -> impl Strategy<Value = Json> {
+    prop_oneof![
+        Just(Json::Str("<p>Corps</p>".to_owned())),
+        "<p>([a-zA-Zéè’ <>/=\"\\\\\n\t\u{1}😀]|\\PC){0,300}</p>".prop_map(Json::Str),
+    ]
+}
+
+fn number<T: Arbitrary + ToString>() -> impl Strategy<Value = Json> {
+    prop_oneof![
+        Just(Json::Number("0".to_owned())),
+        any::<T>().prop_map(|n| Json::Number(n.to_string())),
+    ]
+}
+
+fn any_bool() -> impl Strategy<Value = Json> {
+    any::<bool>().prop_map(Json::Bool)
+}
+
+/// A record of the common shape, as exports write them: any subset of
+/// the fields in any order, `null`s, authors as names or objects.
+fn common_record() -> impl Strategy<Value = Json> {
+    let person = object(vec![
+        required("name", any_text()),
+        field("email", any_text()),
+        field("url", any_url()),
+    ]);
+    let author = prop_oneof![any_text(), person];
+    let image = object(vec![
+        required("url", any_url()),
+        required("alt", any_text()),
+        field("width", number::<u32>()),
+        field("height", number::<u32>()),
+        field("type", any_text()),
+        field("length", number::<u64>()),
+    ]);
+    let comments = object(vec![
+        required("count", number::<u64>()),
+        field("url", any_url()),
+    ]);
+    object(vec![
+        field("title", any_text()),
+        field("url", any_url()),
+        field("published", any_date()),
+        field("id", any_text()),
+        field("updated", any_date()),
+        field(
+            "authors",
+            prop::collection::vec(author, 0..3).prop_map(Json::Array),
+        ),
+        field(
+            "categories",
+            prop::collection::vec(any_text(), 0..4).prop_map(Json::Array),
+        ),
+        field("summary", any_text()),
+        field("content_html", any_body()),
+        field("image", image),
+        field("comments", comments),
+        field("featured", any_bool()),
+        field("draft", any_bool()),
+    ])
+}
+
+/// A line as an export writes it: the record, a style of strings, the
+/// space between tokens, a line end.
+fn common_line() -> impl Strategy<Value = String> {
+    (
+        common_record(),
+        prop_oneof![Just(Style::Plain), Just(Style::Ascii), Just(Style::Php)],
+        prop_oneof![Just(""), Just(" "), Just("\t"), Just(" \r\n ")],
+        prop_oneof![Just(""), Just("\n"), Just("\r\n"), Just("  \n")],
+    )
+        .prop_map(|(record, style, space, end)| {
+            let mut line = String::new();
+            write_json(&record, style, space, &mut line);
+            line.push_str(end);
+            line
+        })
+}
+
+/// What a broken export, a broken editor or a hostile one does to a line.
+#[derive(Clone, Debug)]
+enum Mutation {
+    Insert(prop::sample::Index, String),
+    Delete(prop::sample::Index, usize),
+    Truncate(prop::sample::Index),
+    Append(String),
+    /// A stretch copied elsewhere (a key and its value, twice).
+    Duplicate(prop::sample::Index, usize, prop::sample::Index),
+    /// The value after a colon replaced by another.
+    Value(prop::sample::Index, String),
+}
+
+fn snippet() -> impl Strategy<Value = String> {
+    prop_oneof![
+        prop::sample::select(vec![
+            "\"",
+            "\\",
+            "\\u",
+            "\\ud800",
+            "\\udc00",
+            "\\u00e9",
+            "\\x",
+            "\\/",
+            "\u{0}",
+            "\u{1f}",
+            "\t",
+            "\r",
+            "\n",
+            " ",
+            ",",
+            ":",
+            "{",
+            "}",
+            "[",
+            "]",
+            "null",
+            "nul",
+            "-",
+            ".0",
+            "e2",
+            "0",
+            "99999999999999999999",
+            "\"title\":\"x\",",
+            "\"url\":null,",
+            "\"titel\":1,",
+            "é",
+            "\u{feff}",
+            "\u{7f}",
+            "true",
+            "}{}",
+            "\"\\u0074itle\":\"t\",",
+        ])
+        .prop_map(str::to_owned),
+        any::<char>().prop_map(String::from),
+    ]
+}
+
+fn value_snippet() -> impl Strategy<Value = String> {
+    prop::sample::select(vec![
+        "0",
+        "640",
+        "1.0",
+        "-1",
+        "-0",
+        "1e2",
+        "1E2",
+        "01",
+        "00",
+        "+1",
+        "4294967295",
+        "4294967296",
+        "18446744073709551615",
+        "18446744073709551616",
+        "3.5e300",
+        "null",
+        "true",
+        "false",
+        "[]",
+        "{}",
+        "\"x\"",
+        "\"\\ud800\"",
+        "\"\\ud83d\\ude00\"",
+        "[\"a\"]",
+        "[null]",
+        "{\"name\":\"a\"}",
+        "{\"url\":\"u\",\"alt\":\"a\"}",
+        "{\"count\":1}",
+        "[1,]",
+        "\"a\"\"b\"",
+        "",
+    ])
+    .prop_map(str::to_owned)
+}
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    prop_oneof![
+        4 => (any::<prop::sample::Index>(), snippet()).prop_map(|(i, s)| Mutation::Insert(i, s)),
+        2 => (any::<prop::sample::Index>(), 1..8usize).prop_map(|(i, n)| Mutation::Delete(i, n)),
+        1 => any::<prop::sample::Index>().prop_map(Mutation::Truncate),
+        1 => prop_oneof![snippet(), Just(",{}".to_owned()), Just("x".to_owned())].prop_map(Mutation::Append),
+        2 => (any::<prop::sample::Index>(), 1..60usize, any::<prop::sample::Index>())
+            .prop_map(|(i, n, j)| Mutation::Duplicate(i, n, j)),
+        4 => (any::<prop::sample::Index>(), value_snippet()).prop_map(|(i, s)| Mutation::Value(i, s)),
+    ]
+}
+
+/// The character boundary nearest below `i` in `s`.
+fn boundary(s: &str, i: usize) -> usize {
+    (0..=i.min(s.len()))
+        .rev()
+        .find(|&i| s.is_char_boundary(i))
+        .unwrap_or(0)
+}
+
+fn mutate(line: &mut String, m: &Mutation) {
+    let at = |i: &prop::sample::Index, line: &str| boundary(line, i.index(line.len() + 1));
+    match m {
+        Mutation::Insert(i, s) => {
+            let i = at(i, line);
+            line.insert_str(i, s);
+        }
+        Mutation::Delete(i, n) => {
+            let i = at(i, line);
+            let end = boundary(line, i + n);
+            line.replace_range(i..end, "");
+        }
+        Mutation::Truncate(i) => {
+            let i = at(i, line);
+            line.truncate(i);
+        }
+        Mutation::Append(s) => line.push_str(s),
+        Mutation::Duplicate(i, n, j) => {
+            let i = at(i, line);
+            let end = boundary(line, i + n);
+            let copy = line[i..end].to_owned();
+            let j = at(j, line);
+            line.insert_str(j, &copy);
+        }
+        Mutation::Value(i, s) => {
+            let i = at(i, line);
+            let Some(colon) = line[i..].find(':').map(|c| i + c + 1) else {
+                return;
+            };
+            let end = line[colon..]
+                .find([',', '}', ']'])
+                .map_or(line.len(), |e| colon + e);
+            line.replace_range(colon..end, s);
+        }
+    }
+}
+
+/// Every clean line of the common shape is read by the scanner, as serde
+/// reads it (a scanner that leaves everything to serde fails here).
+#[test]
+fn the_scanner_reads_every_common_line_as_serde_does() {
+    std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(|| {
+            let mut runner =
+                proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(3000));
+            runner
+                .run(&common_line(), |line| {
+                    let mut de = serde_json::Deserializer::from_str(&line);
+                    let parsed = <matinale::content::raw::RawArticle<
+                        &serde_json::value::RawValue,
+                    > as serde::Deserialize>::deserialize(&mut de);
+                    prop_assert!(parsed.is_ok() && de.end().is_ok(), "serde refuses {line:?}");
+                    prop_assert_eq!(
+                        matinale::content::jsonl::scan::keeps_its_promise(&line),
+                        Ok(true),
+                        "{:?}",
+                        line
+                    );
+                    Ok(())
+                })
+                .unwrap();
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+}
+
+/// Whatever happens to a line, what the scanner reads, serde reads the
+/// same; what it cannot vouch for, it leaves to serde.
+#[test]
+fn the_scanner_reads_nothing_that_serde_would_not() {
+    std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(|| {
+            let mut runner =
+                proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(6000));
+            let lines = prop_oneof![common_line(), record(),];
+            let strategy = (lines, prop::collection::vec(mutation(), 1..4));
+            runner
+                .run(&strategy, |(mut line, mutations)| {
+                    for m in &mutations {
+                        mutate(&mut line, m);
+                    }
+                    if let Err(e) = matinale::content::jsonl::scan::keeps_its_promise(&line) {
+                        prop_assert!(false, "{:?}: {}", line, e);
+                    }
+                    Ok(())
+                })
+                .unwrap();
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+}

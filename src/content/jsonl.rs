@@ -11,6 +11,10 @@
 //! (Excel and some Windows tools write one). Memory is a few blocks in
 //! flight, whatever the file's size.
 //!
+//! A line is read by [`scan`] first, which reads the common shape of a
+//! record much faster than serde and gives what serde would; a line it
+//! cannot vouch for is read by serde, which also words every error.
+//!
 //! Every line is checked in full, whatever the sink keeps. What changes is
 //! the cost of a line that no feed will show: when the sink takes
 //! [`Glance`]s (a daily feed over a large export), a line dated before the
@@ -29,7 +33,6 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use std::borrow::Cow;
 use std::cell::Cell;
 use std::io::Read;
 use std::ops::Range;
@@ -37,6 +40,9 @@ use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
+
+#[doc(hidden)]
+pub mod scan;
 
 /// Bytes read at a time; a block ends at the last newline in it. A few
 /// are in flight per worker: larger blocks only take more memory.
@@ -87,44 +93,21 @@ enum LineBody {
 }
 
 /// A glanced line: the values of its [`Glance`], its text within the block.
+///
+/// Its strings are copied together into one: read back from the block,
+/// each had to be checked as UTF-8 again, on the one thread that admits
+/// lines in order; one copy per line, made by a worker, costs less.
 struct Glanced {
     /// The line's bytes within the block, to build it if it is wanted.
     bytes: Range<usize>,
-    id: Text,
-    url: Text,
-    title: Text,
-    categories: Vec<Text>,
+    /// The id, URL, title and categories, one after the other.
+    strings: Box<str>,
+    id: Range<usize>,
+    url: Range<usize>,
+    title: Range<usize>,
+    categories: Vec<Range<usize>>,
     published: DateTime<Utc>,
     updated: DateTime<Utc>,
-}
-
-/// A string of a glanced line: where it is in the block, or, when JSON
-/// escapes made it differ from its bytes, the string.
-enum Text {
-    At(Range<usize>),
-    Owned(Box<str>),
-}
-
-impl Text {
-    /// `s`, which may lie within `line`; `at` is where `line` starts in
-    /// the block.
-    fn new(s: &str, line: &str, at: usize) -> Text {
-        let offset = (s.as_ptr() as usize).wrapping_sub(line.as_ptr() as usize);
-        if offset <= line.len() && offset + s.len() <= line.len() {
-            Text::At(at + offset..at + offset + s.len())
-        } else {
-            Text::Owned(s.into())
-        }
-    }
-
-    /// The string; `block` is the block it was read in, valid UTF-8
-    /// where the string is.
-    fn get<'b>(&'b self, block: &'b [u8]) -> &'b str {
-        match self {
-            Text::At(r) => std::str::from_utf8(&block[r.clone()]).unwrap_or_default(),
-            Text::Owned(s) => s,
-        }
-    }
 }
 
 /// A block's lines, checked, with line numbers relative to the block.
@@ -279,15 +262,16 @@ fn admit_block(
             }
         };
         categories.clear();
-        categories.extend(g.categories.iter().map(|c| c.get(block)));
+        let text = |r: &Range<usize>| &g.strings[r.clone()];
+        categories.extend(g.categories.iter().map(text));
         origin.line = base + line.number;
         let glance = Glance {
             origin: &origin,
-            id: g.id.get(block),
-            url: g.url.get(block),
+            id: text(&g.id),
+            url: text(&g.url),
             published: g.published,
             updated: g.updated,
-            title: g.title.get(block),
+            title: text(&g.title),
             categories: &categories,
         };
         if glance.published > v.now() || !sink.wants_glance(&glance) {
@@ -390,9 +374,10 @@ impl<'f> Blocks<'f> {
 }
 
 fn check_block(block: Arc<Vec<u8>>, settings: &Settings) -> CheckedBlock {
-    // A line is large (it may hold a whole article): room for the lines of
-    // a typical export up front, rather than copies as the list grows.
-    let mut lines = Vec::with_capacity(block.len() / 2048 + 8);
+    // A line's result is large: sized for lines of a couple of kilobytes
+    // (an export's with its bodies), growing the list copied them over
+    // and over. Counting the lines first cost more than that.
+    let mut lines = Vec::with_capacity(block.len() / 2048 + 16);
     let mut count = 0;
     // One check of the whole block, much faster than one per line; a
     // block that fails it is checked line by line, to say which.
@@ -452,24 +437,33 @@ fn check_line(
     if text.trim().is_empty() {
         return None;
     }
-    // Parsed plainly first: tracking the path of every field costs a
-    // third of the parse, and only an error needs it.
-    let mut de = serde_json::Deserializer::from_str(text);
-    let raw = match RawArticle::<'_, &RawValue>::deserialize(&mut de) {
-        Ok(r) => r,
-        Err(_) => return Some(problem_of(text, problem)),
+    // The scanner reads the common shape of a line several times faster
+    // than serde; what it cannot vouch for, serde reads (and words).
+    let raw = match scan::record(text) {
+        Some(r) => r,
+        None => {
+            // Parsed plainly first: tracking the path of every field costs
+            // a third of the parse, and only an error needs it.
+            let mut de = serde_json::Deserializer::from_str(text);
+            let raw = match RawArticle::<'_, &RawValue>::deserialize(&mut de) {
+                Ok(r) => r,
+                Err(_) => return Some(problem_of(text, problem)),
+            };
+            // A second record on the same line (two lines joined by a
+            // broken export) must not be dropped without a word.
+            if de.end().is_err() {
+                return Some(problem_of(text, problem));
+            }
+            raw.map_body(|h| h.get())
+        }
     };
-    // A second record on the same line (two lines joined by a broken
-    // export) must not be dropped without a word.
-    if de.end().is_err() {
-        return Some(problem_of(text, problem));
-    }
+    // The body's raw JSON text, within the line.
     let body = match raw.content_html {
-        Some(h) if h.get() != "null" => {
-            let start = h.get().as_ptr() as usize - text.as_ptr() as usize;
-            let range = at + start..at + start + h.get().len();
+        Some(h) if h != "null" => {
+            let start = h.as_ptr() as usize - text.as_ptr() as usize;
+            let range = at + start..at + start + h.len();
             if settings.decode {
-                LineBody::Decoded(decode_body(h.get().as_bytes()))
+                LineBody::Decoded(decode_body(h.as_bytes()))
             } else {
                 LineBody::Raw(range)
             }
@@ -482,15 +476,27 @@ fn check_line(
         .as_ref()
         .and_then(|(now, floor)| glance_line(&raw, has_body, *now, floor, settings.tz))
     {
-        let text_of = |s: &Cow<'_, str>| Text::new(s, text, at);
+        let mut strings = String::with_capacity(
+            quick.id.len()
+                + quick.url.len()
+                + quick.title.len()
+                + quick.categories.iter().map(|c| c.len()).sum::<usize>(),
+        );
+        let mut put = |s: &str| {
+            strings.push_str(s);
+            strings.len() - s.len()..strings.len()
+        };
+        let (id, url, title) = (put(&quick.id), put(&quick.url), put(&quick.title));
+        let categories = quick.categories.iter().map(|c| put(c)).collect();
         return Some(Line {
             number,
             kind: LineKind::Glanced(Glanced {
                 bytes: at..at + bytes.len(),
-                id: text_of(&quick.id),
-                url: text_of(&quick.url),
-                title: text_of(&quick.title),
-                categories: quick.categories.iter().map(text_of).collect(),
+                strings: strings.into_boxed_str(),
+                id,
+                url,
+                title,
+                categories,
                 published: quick.published,
                 updated: quick.updated,
             }),
@@ -505,8 +511,8 @@ fn check_line(
 
 /// The record's glance, if it is dated where the sink will not want it
 /// (before the floor, or after now) and [`super::glance`] vouches for it.
-fn glance_line<'a>(
-    raw: &RawArticle<'a, &RawValue>,
+fn glance_line<'a, C>(
+    raw: &RawArticle<'a, C>,
     has_body: bool,
     now: DateTime<Utc>,
     floor: &AtomicI64,

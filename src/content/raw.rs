@@ -42,6 +42,27 @@ pub struct RawArticle<'a, C> {
     pub draft: Option<bool>,
 }
 
+impl<'a, C> RawArticle<'a, C> {
+    /// The same record, its body held as `f` makes it.
+    pub fn map_body<D>(self, f: impl FnOnce(C) -> D) -> RawArticle<'a, D> {
+        RawArticle {
+            title: self.title,
+            url: self.url,
+            published: self.published,
+            id: self.id,
+            updated: self.updated,
+            authors: self.authors,
+            categories: self.categories,
+            summary: self.summary,
+            content_html: self.content_html.map(f),
+            image: self.image,
+            comments: self.comments,
+            featured: self.featured,
+            draft: self.draft,
+        }
+    }
+}
+
 /// An author: a bare name, or `{name, email?, url?}`.
 #[derive(Debug)]
 pub enum RawAuthor<'a> {
