@@ -272,6 +272,9 @@ fn category_slugs(
     (slugs, problems)
 }
 
+/// Articles to prepare from which [`prepare_all`] uses every core.
+const PARALLEL_FROM: usize = 32;
+
 /// Cleans bodies and appends the calls to action, using every core when
 /// the work is large enough to be worth a thread. An article whose entries
 /// the last build wrote (same key) is not prepared: its entries are
@@ -314,7 +317,10 @@ fn prepare_all(
         chunk.iter().map(one).collect()
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let results: Vec<(Item, Option<Problem>)> = if threads < 2 || articles.len() < 512 {
+    // Cleaning a body takes a tenth of a millisecond or more, starting a
+    // thread a twentieth: a daily build's few hundred articles (the
+    // newest of each feed) are worth the second core.
+    let results: Vec<(Item, Option<Problem>)> = if threads < 2 || articles.len() < PARALLEL_FROM {
         work(&articles)
     } else {
         let chunk = articles.len().div_ceil(threads);
