@@ -30,10 +30,8 @@ pub struct Written {
 }
 
 struct Staged {
-    /// Syncing the temporary file to disk, in the background while the
-    /// next output is rendered.
-    sync: Option<std::thread::JoinHandle<io::Result<()>>>,
-    /// How that sync went, once it was waited for before the commit.
+    /// How syncing the temporary file to disk went, once the [`Syncer`]
+    /// said (before the commit).
     synced: Option<io::Result<()>>,
     target: PathBuf,
     temp: PathBuf,
@@ -49,8 +47,9 @@ pub struct Staging {
     /// send's outbox, unit tests).
     roots: Vec<PathBuf>,
     staged: Vec<Staged>,
-    /// Indices of the outputs whose sync is still running, oldest first.
-    syncing: std::collections::VecDeque<usize>,
+    /// Syncs the outputs in the background while the next are rendered;
+    /// started at the first output synced one by one.
+    syncer: Option<Syncer>,
     /// Changed outputs so far.
     changed: usize,
     /// Folders already cleared of temporary files left by a killed run.
@@ -66,10 +65,106 @@ const SYNC_EACH_UP_TO: usize = if cfg!(target_os = "linux") {
     usize::MAX
 };
 
-/// Syncs running at once: enough to overlap disk and CPU, and few enough
-/// that a site with 100,000 category feeds does not start a thread per
-/// file (it ran out of memory maps at 60,000).
+/// Syncs running or waiting at once: enough to overlap disk and CPU, and
+/// few enough to bound the files held open and the threads.
 const SYNCS_IN_FLIGHT: usize = 8;
+
+/// A job of the [`Syncer`]: the staged output's index and its file.
+type SyncJob = (usize, File);
+
+/// Threads that sync temporary files: started as the syncs outrun them, up
+/// to [`SYNCS_IN_FLIGHT`], and reused. A thread per file cost a `clone`
+/// and a stack per output, on the thread that renders the next one.
+struct Syncer {
+    /// `None` once shut down, which lets the threads end.
+    jobs: Option<std::sync::mpsc::Sender<SyncJob>>,
+    queue: std::sync::Arc<std::sync::Mutex<std::sync::mpsc::Receiver<SyncJob>>>,
+    report: std::sync::mpsc::Sender<(usize, io::Result<()>)>,
+    reports: std::sync::mpsc::Receiver<(usize, io::Result<()>)>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+    /// Jobs sent and not yet reported.
+    pending: usize,
+}
+
+impl Syncer {
+    fn new() -> Syncer {
+        let (jobs, queue) = std::sync::mpsc::channel();
+        let (report, reports) = std::sync::mpsc::channel();
+        Syncer {
+            jobs: Some(jobs),
+            queue: std::sync::Arc::new(std::sync::Mutex::new(queue)),
+            report,
+            reports,
+            threads: Vec::new(),
+            pending: 0,
+        }
+    }
+
+    /// Syncs `file` in the background; a thread is started when every one
+    /// is busy. When none can be started, the file is synced here and
+    /// its report returned.
+    fn start(&mut self, index: usize, file: File) -> Option<(usize, io::Result<()>)> {
+        if self.pending >= self.threads.len() && self.threads.len() < SYNCS_IN_FLIGHT {
+            let queue = self.queue.clone();
+            let report = self.report.clone();
+            let spawned = std::thread::Builder::new()
+                .name("matinale-sync".into())
+                .spawn(move || loop {
+                    let job = match queue.lock() {
+                        Ok(q) => q.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok((i, file)) = job else { return };
+                    if report.send((i, file.sync_all())).is_err() {
+                        return;
+                    }
+                });
+            if let Ok(thread) = spawned {
+                self.threads.push(thread);
+            }
+        }
+        match &self.jobs {
+            Some(jobs) if !self.threads.is_empty() => match jobs.send((index, file)) {
+                Ok(()) => {
+                    self.pending += 1;
+                    None
+                }
+                Err(e) => Some((index, e.0 .1.sync_all())),
+            },
+            _ => Some((index, file.sync_all())),
+        }
+    }
+
+    /// The report of the next sync to end; `None` when none is pending.
+    fn next(&mut self) -> Option<(usize, io::Result<()>)> {
+        if self.pending == 0 {
+            return None;
+        }
+        self.pending -= 1;
+        // Every thread holds a sender, and a thread ends only when the
+        // jobs are closed: a lost report is a thread gone wrong.
+        Some(
+            self.reports
+                .recv()
+                .unwrap_or_else(|_| (usize::MAX, Err(io::Error::other("syncing stopped")))),
+        )
+    }
+
+    /// Waits for every sync started, then lets the threads end.
+    fn shut_down(&mut self) {
+        while self.next().is_some() {}
+        self.jobs = None;
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Syncer {
+    fn drop(&mut self) {
+        self.shut_down();
+    }
+}
 
 /// Suffix of every temporary file: hidden (a leading dot) and recognisable.
 pub const TEMP_SUFFIX: &str = ".matinale-tmp";
@@ -257,7 +352,6 @@ impl Staging {
         let (temp, file) = create_temp(target).map_err(werr)?;
         // Registered before writing so that a failure below removes it.
         self.staged.push(Staged {
-            sync: None,
             synced: None,
             target: target.to_path_buf(),
             temp: temp.clone(),
@@ -276,15 +370,35 @@ impl Staging {
             self.changed += 1;
         }
         if changed && self.changed <= SYNC_EACH_UP_TO {
-            last.sync = Some(std::thread::spawn(move || file.sync_all()));
-            self.syncing.push_back(self.staged.len() - 1);
-            while self.syncing.len() > SYNCS_IN_FLIGHT {
-                let oldest = self.syncing.pop_front().expect("more than the limit");
-                let s = &mut self.staged[oldest];
-                s.synced = s.sync.take().map(join_sync);
+            let index = self.staged.len() - 1;
+            let syncer = self.syncer.get_or_insert_with(Syncer::new);
+            let mut done = syncer.start(index, file);
+            while done.is_none() && syncer.pending > SYNCS_IN_FLIGHT {
+                done = syncer.next();
+            }
+            if let Some((i, result)) = done {
+                self.record_sync(i, result);
             }
         }
         Ok(bytes)
+    }
+
+    fn record_sync(&mut self, index: usize, result: io::Result<()>) {
+        match self.staged.get_mut(index) {
+            // A failure stays, whatever is reported after it.
+            Some(s) => {
+                if !matches!(s.synced, Some(Err(_))) {
+                    s.synced = Some(result);
+                }
+            }
+            // A report that names no output: fail the first one, so that
+            // nothing is committed unsynced.
+            None => {
+                if let Some(s) = self.staged.first_mut() {
+                    s.synced = Some(result.and(Err(io::Error::other("syncing stopped"))));
+                }
+            }
+        }
     }
 
     /// Outputs staged so far.
@@ -325,12 +439,11 @@ impl Staging {
     pub fn commit(mut self) -> Result<Vec<Written>, Error> {
         // Durable before visible: a crash after a rename must not leave a
         // target that is renamed but empty.
+        while let Some((i, result)) = self.syncer.as_mut().and_then(Syncer::next) {
+            self.record_sync(i, result);
+        }
         for s in &mut self.staged {
-            let result = match s.sync.take() {
-                Some(sync) => Some(join_sync(sync)),
-                None => s.synced.take(),
-            };
-            if let Some(Err(source)) = result {
+            if let Some(Err(source)) = s.synced.take() {
                 return Err(Error::Write {
                     path: s.target.clone(),
                     source,
@@ -413,10 +526,10 @@ impl Staging {
 
 impl Drop for Staging {
     fn drop(&mut self) {
-        for s in &mut self.staged {
-            if let Some(sync) = s.sync.take() {
-                let _ = sync.join();
-            }
+        if let Some(syncer) = &mut self.syncer {
+            syncer.shut_down();
+        }
+        for s in &self.staged {
             let _ = fs::remove_file(&s.temp);
         }
     }
@@ -444,11 +557,6 @@ fn sync_file_systems<'a>(dirs: impl Iterator<Item = &'a Path>) -> io::Result<()>
 #[cfg(not(target_os = "linux"))]
 fn sync_file_systems<'a>(_dirs: impl Iterator<Item = &'a Path>) -> io::Result<()> {
     unreachable!("outputs are synced one by one where syncfs does not exist")
-}
-
-fn join_sync(sync: std::thread::JoinHandle<io::Result<()>>) -> io::Result<()> {
-    sync.join()
-        .unwrap_or_else(|_| Err(io::Error::other("syncing panicked")))
 }
 
 /// Whether the file at `b` holds exactly the `len` bytes of the file at `a`.
@@ -698,6 +806,50 @@ mod tests {
         assert!(err
             .to_string()
             .contains("outside the folders this run writes in"));
+    }
+
+    #[test]
+    fn many_outputs_are_synced_by_a_few_threads_and_all_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Staging::within(vec![dir.path().to_path_buf()]);
+        let targets: Vec<PathBuf> = (0..3 * SYNCS_IN_FLIGHT)
+            .map(|i| dir.path().join(format!("d{}/f{i}.xml", i % 3)))
+            .collect();
+        for (i, t) in targets.iter().enumerate() {
+            s.write(t, |w| write!(w, "output {i}")).unwrap();
+            let syncer = s.syncer.as_ref().unwrap();
+            assert!(syncer.threads.len() <= SYNCS_IN_FLIGHT);
+            assert!(syncer.pending <= SYNCS_IN_FLIGHT);
+        }
+        let written = s.commit().unwrap();
+        assert_eq!(written.len(), targets.len());
+        for (i, t) in targets.iter().enumerate() {
+            assert_eq!(fs::read_to_string(t).unwrap(), format!("output {i}"));
+        }
+    }
+
+    #[test]
+    fn a_sync_that_fails_names_its_output_and_nothing_is_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.xml");
+        let b = dir.path().join("b.xml");
+        let mut s = Staging::within(vec![dir.path().to_path_buf()]);
+        s.write(&a, |w| w.write_all(b"a")).unwrap();
+        s.write(&b, |w| w.write_all(b"b")).unwrap();
+        // A pipe cannot be synced (EINVAL): b's sync fails.
+        let (_reader, writer) = std::io::pipe().unwrap();
+        let pipe = File::from(std::os::fd::OwnedFd::from(writer));
+        let syncer = s.syncer.as_mut().unwrap();
+        if let Some((i, result)) = syncer.start(1, pipe) {
+            s.record_sync(i, result);
+        }
+        let err = s.commit().unwrap_err();
+        assert!(
+            matches!(&err, Error::Write { path, .. } if *path == b),
+            "{err}"
+        );
+        assert!(!a.exists() && !b.exists());
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 
     #[test]
