@@ -305,15 +305,24 @@ fn stage_feeds<'a>(
     });
     let (load, warnings, feeds, listing) =
         plan(config, now, Strictness::AsConfigured, input, &previous)?;
-    // The sitemap's 100,000 URLs are laid out on the second core while
-    // this one writes the feeds.
+    // The sitemaps (100,000 URLs) are laid out and written on the second
+    // core while this one writes the feeds; committed with them.
     let (warnings, sitemaps) = std::thread::scope(|s| -> Result<_, Error> {
-        let sitemap = listing.map(|listing| s.spawn(move || plan_sitemaps(config, listing)));
+        let sitemaps = listing.map(|listing| {
+            let mut side = staging.fork();
+            s.spawn(move || {
+                let planned = plan_sitemaps(config, listing);
+                stage_sitemaps(config, planned, &mut side).map(|report| (report, side))
+            })
+        });
         let warnings = stage_feed_files(config, &feeds, &previous, staging, warnings)?;
-        let sitemaps = match sitemap {
-            Some(planned) => {
-                let planned = planned.join().expect("laying out a sitemap does not panic");
-                Some(stage_sitemaps(config, planned, staging)?)
+        let sitemaps = match sitemaps {
+            Some(written) => {
+                let (report, side) = written
+                    .join()
+                    .expect("writing the sitemaps does not panic")?;
+                staging.absorb(side);
+                Some(report)
             }
             None => None,
         };

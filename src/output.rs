@@ -52,8 +52,11 @@ pub struct Staging {
     syncer: Option<Syncer>,
     /// Changed outputs so far.
     changed: usize,
-    /// Folders already cleared of temporary files left by a killed run.
-    swept: std::collections::BTreeSet<PathBuf>,
+    /// Folders already cleared of temporary files left by a killed run;
+    /// shared with the stagings [`Staging::fork`] made, so that a folder
+    /// is swept once, before either writes in it, and never under the
+    /// other's feet.
+    swept: std::sync::Arc<std::sync::Mutex<std::collections::BTreeSet<PathBuf>>>,
 }
 
 /// Beyond this many changed outputs, one `syncfs` per file system (Linux)
@@ -342,8 +345,16 @@ impl Staging {
     {
         self.prepare(target)?;
         let parent = target.parent().unwrap_or(Path::new("")).to_path_buf();
-        if !self.roots.is_empty() && self.swept.insert(parent.clone()) {
-            sweep(&parent);
+        if !self.roots.is_empty() {
+            // Swept while the set is held: the other staging writes in
+            // that folder only once the sweep is over.
+            let mut swept = self
+                .swept
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if swept.insert(parent.clone()) {
+                sweep(&parent);
+            }
         }
         let werr = |source| Error::Write {
             path: target.to_path_buf(),
@@ -399,6 +410,27 @@ impl Staging {
                 }
             }
         }
+    }
+
+    /// A staging for outputs written on another thread while this one
+    /// writes its own, within the same folders; [`Staging::absorb`] takes
+    /// them back, to be committed with this one's.
+    pub fn fork(&self) -> Staging {
+        let mut fork = Staging::default();
+        fork.roots = self.roots.clone();
+        fork.swept = self.swept.clone();
+        fork
+    }
+
+    /// Takes the outputs of `other` (a [`Staging::fork`] of this one),
+    /// after this one's, once their syncs have ended.
+    pub fn absorb(&mut self, mut other: Staging) {
+        while let Some((i, result)) = other.syncer.as_mut().and_then(Syncer::next) {
+            other.record_sync(i, result);
+        }
+        self.changed += other.changed;
+        // Moved out: `other`'s drop removes no temporary file of them.
+        self.staged.append(&mut other.staged);
     }
 
     /// Outputs staged so far.
@@ -850,6 +882,68 @@ mod tests {
         );
         assert!(!a.exists() && !b.exists());
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_fork_writes_on_another_thread_and_commits_with_its_parent() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        fs::write(d.join(".old.xml.0123456789abcdef.matinale-tmp"), "killed").unwrap();
+        fs::create_dir(d.join("sub")).unwrap();
+        fs::write(d.join("sub/.x.0123456789abcdef.matinale-tmp"), "killed").unwrap();
+        let mut s = Staging::within(vec![d.to_path_buf()]);
+        let mut side = s.fork();
+        std::thread::scope(|scope| {
+            let writer = scope.spawn(|| {
+                for i in 0..20 {
+                    side.write(&d.join(format!("side-{i}.xml")), |w| write!(w, "side {i}"))
+                        .unwrap();
+                }
+                side.write(&d.join("sub/side.xml"), |w| w.write_all(b"sub"))
+                    .unwrap();
+            });
+            for i in 0..20 {
+                s.write(&d.join(format!("main-{i}.xml")), |w| write!(w, "main {i}"))
+                    .unwrap();
+            }
+            writer.join().unwrap();
+        });
+        s.absorb(side);
+        assert_eq!(s.len(), 41);
+        let written = s.commit().unwrap();
+        // The parent's outputs first, then the fork's.
+        assert_eq!(written[0].path, d.join("main-0.xml"));
+        assert_eq!(written[40].path, d.join("sub/side.xml"));
+        for i in 0..20 {
+            let side = fs::read_to_string(d.join(format!("side-{i}.xml"))).unwrap();
+            let main = fs::read_to_string(d.join(format!("main-{i}.xml"))).unwrap();
+            assert_eq!((side, main), (format!("side {i}"), format!("main {i}")));
+        }
+        // Each folder swept once, before either wrote in it: only the
+        // killed run's temporary files are gone.
+        let temps = |dir: &Path| {
+            fs::read_dir(dir)
+                .unwrap()
+                .filter(|e| is_temp_name(&e.as_ref().unwrap().file_name().to_string_lossy()))
+                .count()
+        };
+        assert_eq!((temps(d), temps(&d.join("sub"))), (0, 0));
+        assert_eq!(fs::read_dir(d).unwrap().count(), 41);
+    }
+
+    #[test]
+    fn a_fork_that_fails_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let s = Staging::within(vec![d.to_path_buf()]);
+        {
+            let mut side = s.fork();
+            side.write(&d.join("a.xml"), |w| w.write_all(b"a")).unwrap();
+            let err = side.write(&d.join("b.xml"), |_| Err(io::Error::other("disk full")));
+            assert!(err.is_err());
+        }
+        drop(s);
+        assert_eq!(fs::read_dir(d).unwrap().count(), 0);
     }
 
     #[test]
