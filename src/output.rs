@@ -75,15 +75,65 @@ const SYNCS_IN_FLIGHT: usize = 8;
 /// A job of the [`Syncer`]: the staged output's index and its file.
 type SyncJob = (usize, File);
 
+/// What the [`Syncer`]'s threads and the staging share.
+struct SyncQueue {
+    state: std::sync::Mutex<SyncState>,
+    /// Signalled when a job is queued or the queue closes.
+    job_ready: std::sync::Condvar,
+    /// Signalled when a sync is reported.
+    report_ready: std::sync::Condvar,
+}
+
+struct SyncState {
+    jobs: std::collections::VecDeque<SyncJob>,
+    reports: Vec<(usize, io::Result<()>)>,
+    closed: bool,
+}
+
+impl SyncQueue {
+    fn lock(&self) -> std::sync::MutexGuard<'_, SyncState> {
+        // A sync never panics holding the lock; were it to, the state is
+        // still whole.
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The threads' loop: sync the jobs until the queue closes.
+    fn work(&self) {
+        loop {
+            let mut state = self.lock();
+            let job = loop {
+                if let Some(job) = state.jobs.pop_front() {
+                    break job;
+                }
+                if state.closed {
+                    return;
+                }
+                state = self
+                    .job_ready
+                    .wait(state)
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+            };
+            drop(state);
+            let (index, file) = job;
+            let result = file.sync_all();
+            drop(file);
+            self.lock().reports.push((index, result));
+            self.report_ready.notify_one();
+        }
+    }
+}
+
 /// Threads that sync temporary files: started as the syncs outrun them, up
 /// to [`SYNCS_IN_FLIGHT`], and reused. A thread per file cost a `clone`
 /// and a stack per output, on the thread that renders the next one.
+///
+/// The threads never allocate (the queues are sized when made, for the
+/// most jobs ever pending): mimalloc gives a thread that allocates a heap
+/// of its own, 2 MB of resident memory each.
 struct Syncer {
-    /// `None` once shut down, which lets the threads end.
-    jobs: Option<std::sync::mpsc::Sender<SyncJob>>,
-    queue: std::sync::Arc<std::sync::Mutex<std::sync::mpsc::Receiver<SyncJob>>>,
-    report: std::sync::mpsc::Sender<(usize, io::Result<()>)>,
-    reports: std::sync::mpsc::Receiver<(usize, io::Result<()>)>,
+    queue: std::sync::Arc<SyncQueue>,
     threads: Vec<std::thread::JoinHandle<()>>,
     /// Jobs sent and not yet reported.
     pending: usize,
@@ -91,13 +141,18 @@ struct Syncer {
 
 impl Syncer {
     fn new() -> Syncer {
-        let (jobs, queue) = std::sync::mpsc::channel();
-        let (report, reports) = std::sync::mpsc::channel();
+        // At most SYNCS_IN_FLIGHT + 1 jobs are pending (see `write`).
+        let room = SYNCS_IN_FLIGHT + 1;
         Syncer {
-            jobs: Some(jobs),
-            queue: std::sync::Arc::new(std::sync::Mutex::new(queue)),
-            report,
-            reports,
+            queue: std::sync::Arc::new(SyncQueue {
+                state: std::sync::Mutex::new(SyncState {
+                    jobs: std::collections::VecDeque::with_capacity(room),
+                    reports: Vec::with_capacity(room),
+                    closed: false,
+                }),
+                job_ready: std::sync::Condvar::new(),
+                report_ready: std::sync::Condvar::new(),
+            }),
             threads: Vec::new(),
             pending: 0,
         }
@@ -109,33 +164,20 @@ impl Syncer {
     fn start(&mut self, index: usize, file: File) -> Option<(usize, io::Result<()>)> {
         if self.pending >= self.threads.len() && self.threads.len() < SYNCS_IN_FLIGHT {
             let queue = self.queue.clone();
-            let report = self.report.clone();
             let spawned = std::thread::Builder::new()
                 .name("matinale-sync".into())
-                .spawn(move || loop {
-                    let job = match queue.lock() {
-                        Ok(q) => q.recv(),
-                        Err(_) => return,
-                    };
-                    let Ok((i, file)) = job else { return };
-                    if report.send((i, file.sync_all())).is_err() {
-                        return;
-                    }
-                });
+                .spawn(move || queue.work());
             if let Ok(thread) = spawned {
                 self.threads.push(thread);
             }
         }
-        match &self.jobs {
-            Some(jobs) if !self.threads.is_empty() => match jobs.send((index, file)) {
-                Ok(()) => {
-                    self.pending += 1;
-                    None
-                }
-                Err(e) => Some((index, e.0 .1.sync_all())),
-            },
-            _ => Some((index, file.sync_all())),
+        if self.threads.is_empty() {
+            return Some((index, file.sync_all()));
         }
+        self.queue.lock().jobs.push_back((index, file));
+        self.queue.job_ready.notify_one();
+        self.pending += 1;
+        None
     }
 
     /// The report of the next sync to end; `None` when none is pending.
@@ -143,20 +185,25 @@ impl Syncer {
         if self.pending == 0 {
             return None;
         }
-        self.pending -= 1;
-        // Every thread holds a sender, and a thread ends only when the
-        // jobs are closed: a lost report is a thread gone wrong.
-        Some(
-            self.reports
-                .recv()
-                .unwrap_or_else(|_| (usize::MAX, Err(io::Error::other("syncing stopped")))),
-        )
+        let mut state = self.queue.lock();
+        loop {
+            if let Some(report) = state.reports.pop() {
+                self.pending -= 1;
+                return Some(report);
+            }
+            state = self
+                .queue
+                .report_ready
+                .wait(state)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
     }
 
     /// Waits for every sync started, then lets the threads end.
     fn shut_down(&mut self) {
         while self.next().is_some() {}
-        self.jobs = None;
+        self.queue.lock().closed = true;
+        self.queue.job_ready.notify_all();
         for t in self.threads.drain(..) {
             let _ = t.join();
         }
@@ -395,19 +442,10 @@ impl Staging {
     }
 
     fn record_sync(&mut self, index: usize, result: io::Result<()>) {
-        match self.staged.get_mut(index) {
-            // A failure stays, whatever is reported after it.
-            Some(s) => {
-                if !matches!(s.synced, Some(Err(_))) {
-                    s.synced = Some(result);
-                }
-            }
-            // A report that names no output: fail the first one, so that
-            // nothing is committed unsynced.
-            None => {
-                if let Some(s) = self.staged.first_mut() {
-                    s.synced = Some(result.and(Err(io::Error::other("syncing stopped"))));
-                }
+        // A failure stays, whatever is reported after it.
+        if let Some(s) = self.staged.get_mut(index) {
+            if !matches!(s.synced, Some(Err(_))) {
+                s.synced = Some(result);
             }
         }
     }
