@@ -164,9 +164,8 @@ impl Syncer {
     fn start(&mut self, index: usize, file: File) -> Option<(usize, io::Result<()>)> {
         if self.pending >= self.threads.len() && self.threads.len() < SYNCS_IN_FLIGHT {
             let queue = self.queue.clone();
-            let spawned = std::thread::Builder::new()
-                .name("matinale-sync".into())
-                .spawn(move || queue.work());
+            // Unnamed: a named thread allocates as it starts.
+            let spawned = std::thread::Builder::new().spawn(move || queue.work());
             if let Ok(thread) = spawned {
                 self.threads.push(thread);
             }

@@ -255,14 +255,21 @@ impl SiteMap {
             articles.reverse();
         }
         articles.sort_by(by_date_then_url);
-        let entries: Vec<Entry> = page_locs
+        // Mapped in place (an entry is smaller than a listing), then the
+        // pages put first: no second array of 100,000 entries.
+        let mut entries: Vec<Entry> = articles
             .into_iter()
-            .map(|loc| Entry { loc, lastmod: None })
-            .chain(articles.into_iter().map(|a| Entry {
+            .map(|a| Entry {
                 loc: a.url,
                 lastmod: Some(a.updated),
-            }))
+            })
             .collect();
+        entries.splice(
+            0..0,
+            page_locs
+                .into_iter()
+                .map(|loc| Entry { loc, lastmod: None }),
+        );
         let parts = partition(&entries, tz, limits);
         SiteMap { entries, parts, tz }
     }
