@@ -305,29 +305,18 @@ fn stage_feeds<'a>(
     });
     let (load, warnings, feeds, listing) =
         plan(config, now, Strictness::AsConfigured, input, &previous)?;
-    // The sitemaps (100,000 URLs) are laid out and written on the second
-    // core while this one writes the feeds; committed with them.
-    let (warnings, sitemaps) = std::thread::scope(|s| -> Result<_, Error> {
-        let sitemaps = listing.map(|listing| {
-            let mut side = staging.fork();
-            s.spawn(move || {
-                let planned = plan_sitemaps(config, listing);
-                stage_sitemaps(config, planned, &mut side).map(|report| (report, side))
-            })
-        });
+    // The sitemap (100,000 URLs) is laid out on the second core while this
+    // one writes the feeds, then its parts are written on both.
+    let (warnings, planned) = std::thread::scope(|s| -> Result<_, Error> {
+        let planned = listing.map(|listing| s.spawn(move || plan_sitemaps(config, listing)));
         let warnings = stage_feed_files(config, &feeds, &previous, staging, warnings)?;
-        let sitemaps = match sitemaps {
-            Some(written) => {
-                let (report, side) = written
-                    .join()
-                    .expect("writing the sitemaps does not panic")?;
-                staging.absorb(side);
-                Some(report)
-            }
-            None => None,
-        };
-        Ok((warnings, sitemaps))
+        let planned = planned.map(|p| p.join().expect("laying out a sitemap does not panic"));
+        Ok((warnings, planned))
     })?;
+    let sitemaps = match planned {
+        Some(planned) => Some(stage_sitemaps(config, planned, staging)?),
+        None => None,
+    };
     let report = FeedsReport {
         left_out: load.problems.len(),
         load,
@@ -439,11 +428,30 @@ fn stage_sitemaps(
     if map.parts() == 1 {
         staging.write(&layout.file(&site), |w| map.write_part(0, w))?;
     } else {
-        for i in 0..map.parts() {
-            let part = layout.sitemap(SitemapFile::Part(i + 1));
-            staging.write(&layout.file(&part), |w| map.write_part(i, w))?;
-            parts.push(part);
-        }
+        parts = (0..map.parts())
+            .map(|i| layout.sitemap(SitemapFile::Part(i + 1)))
+            .collect();
+        // The first half on another thread, the rest on this one, each
+        // into a fork of the staging, taken back in order.
+        let half = parts.len() / 2;
+        let (first, rest) = parts.split_at(half);
+        let write = |from: usize, names: &[String], mut fork: Staging| {
+            for (i, part) in (from..).zip(names) {
+                fork.write(&layout.file(part), |w| map.write_part(i, w))?;
+            }
+            Ok::<_, Error>(fork)
+        };
+        let (first, rest) = std::thread::scope(|s| {
+            let (a, b) = (staging.fork(), staging.fork());
+            let first = s.spawn(move || write(0, first, a));
+            let rest = write(half, rest, b);
+            (
+                first.join().expect("writing a sitemap does not panic"),
+                rest,
+            )
+        });
+        staging.absorb(first?);
+        staging.absorb(rest?);
         let locs: Vec<url::Url> = parts.iter().map(|p| layout.url(p)).collect();
         staging.write(&layout.file(&site), |w| map.write_index(&locs, w))?;
     }
