@@ -8,6 +8,10 @@
 //! temporary file of its own. A target whose bytes did not change is not
 //! touched, so its mtime stays for CDNs and If-Modified-Since.
 //!
+//! Temporary files are synced by a few background threads while the next
+//! outputs are rendered. A fork of a staging writes outputs on another
+//! thread; taken back, they are committed with the rest.
+//!
 //! Files are written only inside the folders the run was given (the
 //! layout's), and never through a symbolic link: a temporary file is
 //! created exclusively under a name no one can guess beforehand, every
