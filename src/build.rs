@@ -303,17 +303,55 @@ fn stage_feeds<'a>(
     let previous = Previous::load(&layout.entry_index(), cache::context(config), |p| {
         layout.is_output_feed(p)
     });
-    let (load, mut warnings, feeds, listing) =
+    let (load, warnings, feeds, listing) =
         plan(config, now, Strictness::AsConfigured, input, &previous)?;
+    // The sitemap (100,000 URLs) is laid out on the second core while this
+    // one writes the feeds, then its parts are written on both.
+    let (warnings, planned) = std::thread::scope(|s| -> Result<_, Error> {
+        let planned = listing.map(|listing| s.spawn(move || plan_sitemaps(config, listing)));
+        let warnings = stage_feed_files(config, &feeds, &previous, staging, warnings)?;
+        let planned = planned.map(|p| p.join().expect("laying out a sitemap does not panic"));
+        Ok((warnings, planned))
+    })?;
+    let sitemaps = match planned {
+        Some(planned) => Some(stage_sitemaps(config, planned, staging)?),
+        None => None,
+    };
+    let report = FeedsReport {
+        left_out: load.problems.len(),
+        load,
+        warnings,
+        feeds: feeds
+            .iter()
+            .map(|f| (f.dir.clone(), f.entries.len()))
+            .collect(),
+        written: Vec::new(),
+        removed: Vec::new(),
+        sitemaps,
+        cache: CacheUse::of(&feeds),
+    };
+    Ok((report, feeds))
+}
+
+/// Every feed in every format, and the cache of their entries; returns
+/// `warnings` with the feeds' own added.
+fn stage_feed_files(
+    config: &Config,
+    feeds: &[feed::Feed<'_>],
+    previous: &Previous,
+    staging: &mut Staging,
+    mut warnings: Vec<Problem>,
+) -> Result<Vec<Problem>, Error> {
+    let layout = &config.layout;
     let mut recorder = cache::Recorder::new();
-    for f in &feeds {
+    for f in feeds {
         let facts: BTreeMap<cache::Key, &cache::Facts> =
             f.entries.iter().map(|i| (i.key, &i.facts)).collect();
         for format in Format::ALL {
             let path = layout.file(&layout.feed_file(&f.dir, format));
             let mut entries = Vec::new();
             let bytes = staging.write(&path, |w| {
-                let (_, written) = format.write(f, w, PART_SIZE, &previous)?;
+                let (_, written) = format.write(f, w, PART_SIZE, previous)?;
                 entries = written;
                 Ok(())
             })?;
@@ -344,56 +382,81 @@ fn stage_feeds<'a>(
             w.write_all(&recorder.encode(context))
         })?;
     }
-    let sitemaps = match listing {
-        Some(listing) => Some(stage_sitemaps(config, listing, staging)?),
-        None => None,
-    };
-    let report = FeedsReport {
-        left_out: load.problems.len(),
-        load,
-        warnings,
-        feeds: feeds
-            .iter()
-            .map(|f| (f.dir.clone(), f.entries.len()))
-            .collect(),
-        written: Vec::new(),
-        removed: Vec::new(),
-        sitemaps,
-        cache: CacheUse::of(&feeds),
-    };
-    Ok((report, feeds))
+    Ok(warnings)
+}
+
+/// The sitemaps laid out, ready to be written.
+struct PlannedSitemaps {
+    map: crate::sitemap::SiteMap,
+    /// The news sitemap's articles; `None`: no news sitemap.
+    news: Option<Vec<crate::sitemap::NewsListed>>,
+}
+
+/// Lays out the site's sitemap and the news sitemap of `listing`.
+fn plan_sitemaps(config: &Config, listing: Listing) -> PlannedSitemaps {
+    use crate::layout::Page;
+    use crate::sitemap::{self, SiteMap};
+    let layout = &config.layout;
+    let has_news = listing.has_news();
+    let (articles, news) = listing.into_parts();
+    let pages = [Page::Subscribe, Page::Archive].map(|p| layout.url(&layout.page_dir(p)));
+    PlannedSitemaps {
+        map: SiteMap::new(
+            &pages,
+            articles,
+            config.site.timezone,
+            sitemap::Limits::SITEMAP,
+        ),
+        news: has_news.then_some(news),
+    }
 }
 
 /// The site's sitemap (an index of parts when one file cannot hold it),
 /// the news sitemap and the robots.txt lines, each streamed to its file.
 fn stage_sitemaps(
     config: &Config,
-    listing: Listing,
+    planned: PlannedSitemaps,
     staging: &mut Staging,
 ) -> Result<crate::sitemap::Report, Error> {
-    use crate::layout::{Page, SitemapFile};
-    use crate::sitemap::{self, Publication, SiteMap};
+    use crate::layout::SitemapFile;
+    use crate::sitemap::{self, Publication};
     let layout = &config.layout;
     let tz = config.site.timezone;
-    let has_news = listing.has_news();
-    let (articles, news) = listing.into_parts();
-    let pages = [Page::Subscribe, Page::Archive].map(|p| layout.url(&layout.page_dir(p)));
-    let map = SiteMap::new(&pages, articles, tz, sitemap::Limits::SITEMAP);
+    let PlannedSitemaps { map, news } = planned;
     let site = layout.sitemap(SitemapFile::Site);
     let mut parts = Vec::new();
     if map.parts() == 1 {
         staging.write(&layout.file(&site), |w| map.write_part(0, w))?;
     } else {
-        for i in 0..map.parts() {
-            let part = layout.sitemap(SitemapFile::Part(i + 1));
-            staging.write(&layout.file(&part), |w| map.write_part(i, w))?;
-            parts.push(part);
-        }
+        parts = (0..map.parts())
+            .map(|i| layout.sitemap(SitemapFile::Part(i + 1)))
+            .collect();
+        // The first half on another thread, the rest on this one, each
+        // into a fork of the staging, taken back in order.
+        let half = parts.len() / 2;
+        let (first, rest) = parts.split_at(half);
+        let write = |from: usize, names: &[String], mut fork: Staging| {
+            for (i, part) in (from..).zip(names) {
+                fork.write(&layout.file(part), |w| map.write_part(i, w))?;
+            }
+            Ok::<_, Error>(fork)
+        };
+        let (first, rest) = std::thread::scope(|s| {
+            let (a, b) = (staging.fork(), staging.fork());
+            let first = s.spawn(move || write(0, first, a));
+            let rest = write(half, rest, b);
+            (
+                first.join().expect("writing a sitemap does not panic"),
+                rest,
+            )
+        });
+        staging.absorb(first?);
+        staging.absorb(rest?);
         let locs: Vec<url::Url> = parts.iter().map(|p| layout.url(p)).collect();
         staging.write(&layout.file(&site), |w| map.write_index(&locs, w))?;
     }
     let mut announced = vec![layout.url(&site)];
-    let news_report = if has_news {
+    let news_report = if let Some(news) = news {
         let rel = layout.sitemap(SitemapFile::News);
         let language = sitemap::news_language(&config.site.language);
         let publication = Publication {

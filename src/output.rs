@@ -8,6 +8,10 @@
 //! temporary file of its own. A target whose bytes did not change is not
 //! touched, so its mtime stays for CDNs and If-Modified-Since.
 //!
+//! Temporary files are synced by a few background threads while the next
+//! outputs are rendered. A fork of a staging writes outputs on another
+//! thread; taken back, they are committed with the rest.
+//!
 //! Files are written only inside the folders the run was given (the
 //! layout's), and never through a symbolic link: a temporary file is
 //! created exclusively under a name no one can guess beforehand, every
@@ -30,10 +34,8 @@ pub struct Written {
 }
 
 struct Staged {
-    /// Syncing the temporary file to disk, in the background while the
-    /// next output is rendered.
-    sync: Option<std::thread::JoinHandle<io::Result<()>>>,
-    /// How that sync went, once it was waited for before the commit.
+    /// How syncing the temporary file to disk went, once the [`Syncer`]
+    /// said (before the commit).
     synced: Option<io::Result<()>>,
     target: PathBuf,
     temp: PathBuf,
@@ -49,12 +51,16 @@ pub struct Staging {
     /// send's outbox, unit tests).
     roots: Vec<PathBuf>,
     staged: Vec<Staged>,
-    /// Indices of the outputs whose sync is still running, oldest first.
-    syncing: std::collections::VecDeque<usize>,
+    /// Syncs the outputs in the background while the next are rendered;
+    /// started at the first output synced one by one.
+    syncer: Option<Syncer>,
     /// Changed outputs so far.
     changed: usize,
-    /// Folders already cleared of temporary files left by a killed run.
-    swept: std::collections::BTreeSet<PathBuf>,
+    /// Folders already cleared of temporary files left by a killed run;
+    /// shared with the stagings [`Staging::fork`] made, so that a folder
+    /// is swept once, before either writes in it, and never under the
+    /// other's feet.
+    swept: std::sync::Arc<std::sync::Mutex<std::collections::BTreeSet<PathBuf>>>,
 }
 
 /// Beyond this many changed outputs, one `syncfs` per file system (Linux)
@@ -66,10 +72,152 @@ const SYNC_EACH_UP_TO: usize = if cfg!(target_os = "linux") {
     usize::MAX
 };
 
-/// Syncs running at once: enough to overlap disk and CPU, and few enough
-/// that a site with 100,000 category feeds does not start a thread per
-/// file (it ran out of memory maps at 60,000).
+/// Syncs running or waiting at once: enough to overlap disk and CPU, and
+/// few enough to bound the files held open and the threads.
 const SYNCS_IN_FLIGHT: usize = 8;
+
+/// A job of the [`Syncer`]: the staged output's index and its file.
+type SyncJob = (usize, File);
+
+/// What the [`Syncer`]'s threads and the staging share.
+struct SyncQueue {
+    state: std::sync::Mutex<SyncState>,
+    /// Signalled when a job is queued or the queue closes.
+    job_ready: std::sync::Condvar,
+    /// Signalled when a sync is reported.
+    report_ready: std::sync::Condvar,
+}
+
+struct SyncState {
+    jobs: std::collections::VecDeque<SyncJob>,
+    reports: Vec<(usize, io::Result<()>)>,
+    closed: bool,
+}
+
+impl SyncQueue {
+    fn lock(&self) -> std::sync::MutexGuard<'_, SyncState> {
+        // A sync never panics holding the lock; were it to, the state is
+        // still whole.
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The threads' loop: sync the jobs until the queue closes.
+    fn work(&self) {
+        loop {
+            let mut state = self.lock();
+            let job = loop {
+                if let Some(job) = state.jobs.pop_front() {
+                    break job;
+                }
+                if state.closed {
+                    return;
+                }
+                state = self
+                    .job_ready
+                    .wait(state)
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+            };
+            drop(state);
+            let (index, file) = job;
+            let result = file.sync_all();
+            drop(file);
+            self.lock().reports.push((index, result));
+            self.report_ready.notify_one();
+        }
+    }
+}
+
+/// Threads that sync temporary files: started as the syncs outrun them, up
+/// to [`SYNCS_IN_FLIGHT`], and reused. A thread per file cost a `clone`
+/// and a stack per output, on the thread that renders the next one.
+///
+/// The threads never allocate (the queues are sized when made, for the
+/// most jobs ever pending): mimalloc gives a thread that allocates a heap
+/// of its own, 2 MB of resident memory each.
+struct Syncer {
+    queue: std::sync::Arc<SyncQueue>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+    /// Jobs sent and not yet reported.
+    pending: usize,
+}
+
+impl Syncer {
+    fn new() -> Syncer {
+        // At most SYNCS_IN_FLIGHT + 1 jobs are pending (see `write`).
+        let room = SYNCS_IN_FLIGHT + 1;
+        Syncer {
+            queue: std::sync::Arc::new(SyncQueue {
+                state: std::sync::Mutex::new(SyncState {
+                    jobs: std::collections::VecDeque::with_capacity(room),
+                    reports: Vec::with_capacity(room),
+                    closed: false,
+                }),
+                job_ready: std::sync::Condvar::new(),
+                report_ready: std::sync::Condvar::new(),
+            }),
+            threads: Vec::new(),
+            pending: 0,
+        }
+    }
+
+    /// Syncs `file` in the background; a thread is started when every one
+    /// is busy. When none can be started, the file is synced here and
+    /// its report returned.
+    fn start(&mut self, index: usize, file: File) -> Option<(usize, io::Result<()>)> {
+        if self.pending >= self.threads.len() && self.threads.len() < SYNCS_IN_FLIGHT {
+            let queue = self.queue.clone();
+            // Unnamed: a named thread allocates as it starts.
+            let spawned = std::thread::Builder::new().spawn(move || queue.work());
+            if let Ok(thread) = spawned {
+                self.threads.push(thread);
+            }
+        }
+        if self.threads.is_empty() {
+            return Some((index, file.sync_all()));
+        }
+        self.queue.lock().jobs.push_back((index, file));
+        self.queue.job_ready.notify_one();
+        self.pending += 1;
+        None
+    }
+
+    /// The report of the next sync to end; `None` when none is pending.
+    fn next(&mut self) -> Option<(usize, io::Result<()>)> {
+        if self.pending == 0 {
+            return None;
+        }
+        let mut state = self.queue.lock();
+        loop {
+            if let Some(report) = state.reports.pop() {
+                self.pending -= 1;
+                return Some(report);
+            }
+            state = self
+                .queue
+                .report_ready
+                .wait(state)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+    }
+
+    /// Waits for every sync started, then lets the threads end.
+    fn shut_down(&mut self) {
+        while self.next().is_some() {}
+        self.queue.lock().closed = true;
+        self.queue.job_ready.notify_all();
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Syncer {
+    fn drop(&mut self) {
+        self.shut_down();
+    }
+}
 
 /// Suffix of every temporary file: hidden (a leading dot) and recognisable.
 pub const TEMP_SUFFIX: &str = ".matinale-tmp";
@@ -247,8 +395,16 @@ impl Staging {
     {
         self.prepare(target)?;
         let parent = target.parent().unwrap_or(Path::new("")).to_path_buf();
-        if !self.roots.is_empty() && self.swept.insert(parent.clone()) {
-            sweep(&parent);
+        if !self.roots.is_empty() {
+            // Swept while the set is held: the other staging writes in
+            // that folder only once the sweep is over.
+            let mut swept = self
+                .swept
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if swept.insert(parent.clone()) {
+                sweep(&parent);
+            }
         }
         let werr = |source| Error::Write {
             path: target.to_path_buf(),
@@ -257,7 +413,6 @@ impl Staging {
         let (temp, file) = create_temp(target).map_err(werr)?;
         // Registered before writing so that a failure below removes it.
         self.staged.push(Staged {
-            sync: None,
             synced: None,
             target: target.to_path_buf(),
             temp: temp.clone(),
@@ -276,15 +431,47 @@ impl Staging {
             self.changed += 1;
         }
         if changed && self.changed <= SYNC_EACH_UP_TO {
-            last.sync = Some(std::thread::spawn(move || file.sync_all()));
-            self.syncing.push_back(self.staged.len() - 1);
-            while self.syncing.len() > SYNCS_IN_FLIGHT {
-                let oldest = self.syncing.pop_front().expect("more than the limit");
-                let s = &mut self.staged[oldest];
-                s.synced = s.sync.take().map(join_sync);
+            let index = self.staged.len() - 1;
+            let syncer = self.syncer.get_or_insert_with(Syncer::new);
+            let mut done = syncer.start(index, file);
+            while done.is_none() && syncer.pending > SYNCS_IN_FLIGHT {
+                done = syncer.next();
+            }
+            if let Some((i, result)) = done {
+                self.record_sync(i, result);
             }
         }
         Ok(bytes)
+    }
+
+    fn record_sync(&mut self, index: usize, result: io::Result<()>) {
+        // A failure stays, whatever is reported after it.
+        if let Some(s) = self.staged.get_mut(index) {
+            if !matches!(s.synced, Some(Err(_))) {
+                s.synced = Some(result);
+            }
+        }
+    }
+
+    /// A staging for outputs written on another thread while this one
+    /// writes its own, within the same folders; [`Staging::absorb`] takes
+    /// them back, to be committed with this one's.
+    pub fn fork(&self) -> Staging {
+        let mut fork = Staging::default();
+        fork.roots = self.roots.clone();
+        fork.swept = self.swept.clone();
+        fork
+    }
+
+    /// Takes the outputs of `other` (a [`Staging::fork`] of this one),
+    /// after this one's, once their syncs have ended.
+    pub fn absorb(&mut self, mut other: Staging) {
+        while let Some((i, result)) = other.syncer.as_mut().and_then(Syncer::next) {
+            other.record_sync(i, result);
+        }
+        self.changed += other.changed;
+        // Moved out: `other`'s drop removes no temporary file of them.
+        self.staged.append(&mut other.staged);
     }
 
     /// Outputs staged so far.
@@ -325,12 +512,11 @@ impl Staging {
     pub fn commit(mut self) -> Result<Vec<Written>, Error> {
         // Durable before visible: a crash after a rename must not leave a
         // target that is renamed but empty.
+        while let Some((i, result)) = self.syncer.as_mut().and_then(Syncer::next) {
+            self.record_sync(i, result);
+        }
         for s in &mut self.staged {
-            let result = match s.sync.take() {
-                Some(sync) => Some(join_sync(sync)),
-                None => s.synced.take(),
-            };
-            if let Some(Err(source)) = result {
+            if let Some(Err(source)) = s.synced.take() {
                 return Err(Error::Write {
                     path: s.target.clone(),
                     source,
@@ -413,10 +599,10 @@ impl Staging {
 
 impl Drop for Staging {
     fn drop(&mut self) {
-        for s in &mut self.staged {
-            if let Some(sync) = s.sync.take() {
-                let _ = sync.join();
-            }
+        if let Some(syncer) = &mut self.syncer {
+            syncer.shut_down();
+        }
+        for s in &self.staged {
             let _ = fs::remove_file(&s.temp);
         }
     }
@@ -444,11 +630,6 @@ fn sync_file_systems<'a>(dirs: impl Iterator<Item = &'a Path>) -> io::Result<()>
 #[cfg(not(target_os = "linux"))]
 fn sync_file_systems<'a>(_dirs: impl Iterator<Item = &'a Path>) -> io::Result<()> {
     unreachable!("outputs are synced one by one where syncfs does not exist")
-}
-
-fn join_sync(sync: std::thread::JoinHandle<io::Result<()>>) -> io::Result<()> {
-    sync.join()
-        .unwrap_or_else(|_| Err(io::Error::other("syncing panicked")))
 }
 
 /// Whether the file at `b` holds exactly the `len` bytes of the file at `a`.
@@ -698,6 +879,112 @@ mod tests {
         assert!(err
             .to_string()
             .contains("outside the folders this run writes in"));
+    }
+
+    #[test]
+    fn many_outputs_are_synced_by_a_few_threads_and_all_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Staging::within(vec![dir.path().to_path_buf()]);
+        let targets: Vec<PathBuf> = (0..3 * SYNCS_IN_FLIGHT)
+            .map(|i| dir.path().join(format!("d{}/f{i}.xml", i % 3)))
+            .collect();
+        for (i, t) in targets.iter().enumerate() {
+            s.write(t, |w| write!(w, "output {i}")).unwrap();
+            let syncer = s.syncer.as_ref().unwrap();
+            assert!(syncer.threads.len() <= SYNCS_IN_FLIGHT);
+            assert!(syncer.pending <= SYNCS_IN_FLIGHT);
+        }
+        let written = s.commit().unwrap();
+        assert_eq!(written.len(), targets.len());
+        for (i, t) in targets.iter().enumerate() {
+            assert_eq!(fs::read_to_string(t).unwrap(), format!("output {i}"));
+        }
+    }
+
+    #[test]
+    fn a_sync_that_fails_names_its_output_and_nothing_is_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.xml");
+        let b = dir.path().join("b.xml");
+        let mut s = Staging::within(vec![dir.path().to_path_buf()]);
+        s.write(&a, |w| w.write_all(b"a")).unwrap();
+        s.write(&b, |w| w.write_all(b"b")).unwrap();
+        // A pipe cannot be synced (EINVAL): b's sync fails.
+        let (_reader, writer) = std::io::pipe().unwrap();
+        let pipe = File::from(std::os::fd::OwnedFd::from(writer));
+        let syncer = s.syncer.as_mut().unwrap();
+        if let Some((i, result)) = syncer.start(1, pipe) {
+            s.record_sync(i, result);
+        }
+        let err = s.commit().unwrap_err();
+        assert!(
+            matches!(&err, Error::Write { path, .. } if *path == b),
+            "{err}"
+        );
+        assert!(!a.exists() && !b.exists());
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_fork_writes_on_another_thread_and_commits_with_its_parent() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        fs::write(d.join(".old.xml.0123456789abcdef.matinale-tmp"), "killed").unwrap();
+        fs::create_dir(d.join("sub")).unwrap();
+        fs::write(d.join("sub/.x.0123456789abcdef.matinale-tmp"), "killed").unwrap();
+        let mut s = Staging::within(vec![d.to_path_buf()]);
+        let mut side = s.fork();
+        std::thread::scope(|scope| {
+            let writer = scope.spawn(|| {
+                for i in 0..20 {
+                    side.write(&d.join(format!("side-{i}.xml")), |w| write!(w, "side {i}"))
+                        .unwrap();
+                }
+                side.write(&d.join("sub/side.xml"), |w| w.write_all(b"sub"))
+                    .unwrap();
+            });
+            for i in 0..20 {
+                s.write(&d.join(format!("main-{i}.xml")), |w| write!(w, "main {i}"))
+                    .unwrap();
+            }
+            writer.join().unwrap();
+        });
+        s.absorb(side);
+        assert_eq!(s.len(), 41);
+        let written = s.commit().unwrap();
+        // The parent's outputs first, then the fork's.
+        assert_eq!(written[0].path, d.join("main-0.xml"));
+        assert_eq!(written[40].path, d.join("sub/side.xml"));
+        for i in 0..20 {
+            let side = fs::read_to_string(d.join(format!("side-{i}.xml"))).unwrap();
+            let main = fs::read_to_string(d.join(format!("main-{i}.xml"))).unwrap();
+            assert_eq!((side, main), (format!("side {i}"), format!("main {i}")));
+        }
+        // Each folder swept once, before either wrote in it: only the
+        // killed run's temporary files are gone.
+        let temps = |dir: &Path| {
+            fs::read_dir(dir)
+                .unwrap()
+                .filter(|e| is_temp_name(&e.as_ref().unwrap().file_name().to_string_lossy()))
+                .count()
+        };
+        assert_eq!((temps(d), temps(&d.join("sub"))), (0, 0));
+        assert_eq!(fs::read_dir(d).unwrap().count(), 41);
+    }
+
+    #[test]
+    fn a_fork_that_fails_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let s = Staging::within(vec![d.to_path_buf()]);
+        {
+            let mut side = s.fork();
+            side.write(&d.join("a.xml"), |w| w.write_all(b"a")).unwrap();
+            let err = side.write(&d.join("b.xml"), |_| Err(io::Error::other("disk full")));
+            assert!(err.is_err());
+        }
+        drop(s);
+        assert_eq!(fs::read_dir(d).unwrap().count(), 0);
     }
 
     #[test]

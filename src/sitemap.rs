@@ -199,7 +199,11 @@ impl Entry {
     /// Its bytes in a `urlset`, as [`Entry::write`] writes them.
     fn len(&self, tz: Tz) -> usize {
         URL_OPEN.len()
-            + escape_html(&self.loc).len()
+            + if plain(&self.loc) {
+                self.loc.len()
+            } else {
+                escape_html(&self.loc).len()
+            }
             + LOC_CLOSE.len()
             + self.lastmod.map_or(0, |d| {
                 LASTMOD_OPEN.len() + w3c_len(d, tz) + LASTMOD_CLOSE.len()
@@ -209,11 +213,15 @@ impl Entry {
 
     fn write(&self, tz: Tz, w: &mut impl Write) -> io::Result<()> {
         w.write_all(URL_OPEN.as_bytes())?;
-        w.write_all(escape_html(&self.loc).as_bytes())?;
+        if plain(&self.loc) {
+            w.write_all(self.loc.as_bytes())?;
+        } else {
+            w.write_all(escape_html(&self.loc).as_bytes())?;
+        }
         w.write_all(LOC_CLOSE.as_bytes())?;
         if let Some(d) = self.lastmod {
             w.write_all(LASTMOD_OPEN.as_bytes())?;
-            w.write_all(w3c(d, tz).as_bytes())?;
+            write_w3c(d, tz, w)?;
             w.write_all(LASTMOD_CLOSE.as_bytes())?;
         }
         w.write_all(URL_CLOSE.as_bytes())
@@ -242,32 +250,34 @@ impl SiteMap {
     /// `pages` (without a date) and every article listed, each URL once:
     /// an article listed twice under one URL keeps its first publication
     /// and its last update.
-    pub fn new(pages: &[Url], mut articles: Vec<Listed>, tz: Tz, limits: Limits) -> SiteMap {
-        articles.sort_by(|a, b| a.url.cmp(&b.url).then(a.published.cmp(&b.published)));
-        articles.dedup_by(|later, first| {
-            let same = later.url == first.url;
-            if same {
-                first.updated = first.updated.max(later.updated);
-            }
-            same
-        });
-        let mut page_locs: Vec<Box<str>> = Vec::new();
-        for p in pages {
-            let loc = p.as_str();
-            let is_article = articles.binary_search_by(|a| (*a.url).cmp(loc)).is_ok();
-            if !is_article && !page_locs.iter().any(|l| **l == *loc) {
-                page_locs.push(loc.into());
-            }
+    pub fn new(pages: &[Url], articles: Vec<Listed>, tz: Tz, limits: Limits) -> SiteMap {
+        let (mut articles, page_locs) = unique(articles, pages);
+        // An export usually lists the newest first: reversed, it is nearly
+        // in order, which the (stable, run-detecting) sort takes in
+        // about linear time.
+        if articles
+            .first()
+            .zip(articles.last())
+            .is_some_and(|(first, last)| first.published > last.published)
+        {
+            articles.reverse();
         }
-        articles.sort_by(|a, b| a.published.cmp(&b.published).then(a.url.cmp(&b.url)));
-        let entries: Vec<Entry> = page_locs
+        articles.sort_by(by_date_then_url);
+        // Mapped in place (an entry is smaller than a listing), then the
+        // pages put first: no second array of 100,000 entries.
+        let mut entries: Vec<Entry> = articles
             .into_iter()
-            .map(|loc| Entry { loc, lastmod: None })
-            .chain(articles.into_iter().map(|a| Entry {
+            .map(|a| Entry {
                 loc: a.url,
                 lastmod: Some(a.updated),
-            }))
+            })
             .collect();
+        entries.splice(
+            0..0,
+            page_locs
+                .into_iter()
+                .map(|loc| Entry { loc, lastmod: None }),
+        );
         let parts = partition(&entries, tz, limits);
         SiteMap { entries, parts, tz }
     }
@@ -313,6 +323,67 @@ impl SiteMap {
         }
         w.write_all(b"</sitemapindex>\n")
     }
+}
+
+/// Whether `s` holds nothing [`escape_html`] escapes: checked without an
+/// early exit, which the compiler turns into a few vector instructions for
+/// a URL, twice per entry.
+fn plain(s: &str) -> bool {
+    !s.bytes().fold(false, |any, b| {
+        any | matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'')
+    })
+}
+
+/// The sitemap's order of articles (each URL once): oldest first, ties
+/// by URL.
+fn by_date_then_url(a: &Listed, b: &Listed) -> std::cmp::Ordering {
+    a.published
+        .cmp(&b.published)
+        .then_with(|| a.url.cmp(&b.url))
+}
+
+/// `articles` each URL once, in the order of their first listing, the one
+/// kept holding the earliest publication and the latest update of its
+/// URL; and the locations of `pages` that are no article, each once.
+///
+/// A hash map finds the duplicates: sorting 100,000 URLs, which share
+/// long prefixes, cost more than the rest of the sitemap. Its order never
+/// reaches the output.
+fn unique(mut articles: Vec<Listed>, pages: &[Url]) -> (Vec<Listed>, Vec<Box<str>>) {
+    // (kept, duplicate) pairs, by index into `articles`.
+    let mut merges = Vec::new();
+    let mut page_locs: Vec<Box<str>> = Vec::new();
+    {
+        let mut first: std::collections::HashMap<&str, usize> =
+            std::collections::HashMap::with_capacity(articles.len());
+        for (i, a) in articles.iter().enumerate() {
+            if let Some(&kept) = first.get(&*a.url) {
+                merges.push((kept, i));
+            } else {
+                first.insert(&a.url, i);
+            }
+        }
+        for p in pages {
+            let loc = p.as_str();
+            if !first.contains_key(loc) && !page_locs.iter().any(|l| **l == *loc) {
+                page_locs.push(loc.into());
+            }
+        }
+    }
+    if merges.is_empty() {
+        return (articles, page_locs);
+    }
+    let mut duplicate = vec![false; articles.len()];
+    for &(kept, i) in &merges {
+        let (published, updated) = (articles[i].published, articles[i].updated);
+        let k = &mut articles[kept];
+        k.published = k.published.min(published);
+        k.updated = k.updated.max(updated);
+        duplicate[i] = true;
+    }
+    let mut is_duplicate = duplicate.into_iter();
+    articles.retain(|_| !is_duplicate.next().unwrap_or(false));
+    (articles, page_locs)
 }
 
 /// Splits `entries` into runs that each fit in one file, filling each in
@@ -421,6 +492,49 @@ pub fn robots_lines(sitemaps: &[Url]) -> String {
 pub fn w3c(d: DateTime<Utc>, tz: Tz) -> String {
     d.with_timezone(&tz)
         .to_rfc3339_opts(SecondsFormat::Secs, false)
+}
+
+/// Writes [`w3c`] of `d` without its allocation and formatting machinery:
+/// a sitemap writes 100,000 dates.
+fn write_w3c(d: DateTime<Utc>, tz: Tz, w: &mut impl Write) -> io::Result<()> {
+    match w3c_digits(d, tz) {
+        Some(bytes) => w.write_all(&bytes),
+        None => w.write_all(w3c(d, tz).as_bytes()),
+    }
+}
+
+/// [`w3c`] of `d` set digit by digit; `None` where chrono's rules go past
+/// the common case (a year outside 0–9999, a leap second, an offset with
+/// seconds), which [`w3c`] then writes.
+fn w3c_digits(d: DateTime<Utc>, tz: Tz) -> Option<[u8; W3C_LEN]> {
+    use chrono::{Offset, Timelike};
+    let local = d.with_timezone(&tz);
+    let offset = local.offset().fix().local_minus_utc();
+    let n = local.naive_local();
+    let year = u32::try_from(n.year()).ok().filter(|y| *y <= 9999)?;
+    if offset % 60 != 0 || n.nanosecond() >= 1_000_000_000 {
+        return None;
+    }
+    let mut b = *b"0000-00-00T00:00:00+00:00";
+    let mut two = |at: usize, v: u32| {
+        // Every value here is below 100.
+        b[at] = b'0' + (v / 10) as u8;
+        b[at + 1] = b'0' + (v % 10) as u8;
+    };
+    two(0, year / 100);
+    two(2, year % 100);
+    two(5, n.month());
+    two(8, n.day());
+    two(11, n.hour());
+    two(14, n.minute());
+    two(17, n.second());
+    let minutes = offset.unsigned_abs() / 60;
+    two(20, minutes / 60);
+    two(23, minutes % 60);
+    if offset < 0 {
+        b[19] = b'-';
+    }
+    Some(b)
 }
 
 fn w3c_len(d: DateTime<Utc>, tz: Tz) -> usize {
@@ -682,6 +796,212 @@ mod tests {
                 ("https://ex.org/b", "2026-11-25T11:00:00+00:00".to_owned()),
                 ("https://ex.org/c", "2026-11-25T11:00:00+00:00".to_owned()),
             ]
+        );
+    }
+
+    /// The order and merging of duplicates as they were first written:
+    /// sorted by URL to merge, then by date.
+    fn reference(pages: &[Url], mut articles: Vec<Listed>) -> Vec<(String, Option<DateTime<Utc>>)> {
+        articles.sort_by(|a, b| a.url.cmp(&b.url).then(a.published.cmp(&b.published)));
+        articles.dedup_by(|later, first| {
+            let same = later.url == first.url;
+            if same {
+                first.updated = first.updated.max(later.updated);
+            }
+            same
+        });
+        let mut page_locs: Vec<String> = Vec::new();
+        for p in pages {
+            let loc = p.as_str();
+            let is_article = articles.binary_search_by(|a| (*a.url).cmp(loc)).is_ok();
+            if !is_article && !page_locs.iter().any(|l| l == loc) {
+                page_locs.push(loc.to_owned());
+            }
+        }
+        articles.sort_by(|a, b| a.published.cmp(&b.published).then(a.url.cmp(&b.url)));
+        page_locs
+            .into_iter()
+            .map(|l| (l, None))
+            .chain(
+                articles
+                    .into_iter()
+                    .map(|a| (a.url.into(), Some(a.updated))),
+            )
+            .collect()
+    }
+
+    fn laid_out(map: &SiteMap) -> Vec<(String, Option<DateTime<Utc>>)> {
+        map.entries
+            .iter()
+            .map(|e| (e.loc.to_string(), e.lastmod))
+            .collect()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn order_and_merges_are_those_of_sorting_by_url(
+            raw in proptest::collection::vec((0u8..12, 0i64..6, 0i64..4), 0..60),
+            pages in proptest::collection::vec(0u8..14, 0..4),
+            newest_first in proptest::bool::ANY,
+        ) {
+            // Few URLs and few dates: duplicates and ties in plenty.
+            let base = at("2026-03-28T12:00:00Z");
+            let mut articles: Vec<Listed> = raw
+                .iter()
+                .map(|&(u, p, later)| {
+                    let published = base + chrono::Duration::hours(p * 6);
+                    Listed {
+                        url: format!("https://ex.org/{u}").into(),
+                        published,
+                        updated: published + chrono::Duration::hours(later * 5),
+                    }
+                })
+                .collect();
+            if newest_first {
+                articles.sort_by_key(|a| std::cmp::Reverse(a.published));
+            }
+            let pages: Vec<Url> = pages
+                .iter()
+                .map(|u| Url::parse(&format!("https://ex.org/{u}")).unwrap())
+                .collect();
+            let map = SiteMap::new(&pages, articles.clone(), Tz::UTC, Limits::SITEMAP);
+            proptest::prop_assert_eq!(laid_out(&map), reference(&pages, articles));
+        }
+
+        #[test]
+        fn dates_set_by_digits_are_chronos(
+            secs in -2_300_000_000i64..4_200_000_000,
+            nanos in 0u32..1_000_000_000,
+            zone in 0usize..6,
+        ) {
+            let zones = [
+                "Europe/Paris",
+                "America/New_York",
+                "Asia/Kathmandu",
+                "Australia/Lord_Howe",
+                "America/St_Johns",
+                "UTC",
+            ];
+            let tz: Tz = zones[zone].parse().unwrap();
+            let d = DateTime::from_timestamp(secs, nanos).unwrap();
+            let mut out = Vec::new();
+            write_w3c(d, tz, &mut out).unwrap();
+            proptest::prop_assert_eq!(String::from_utf8(out).unwrap(), w3c(d, tz));
+        }
+    }
+
+    #[test]
+    fn a_url_listed_newest_first_keeps_its_first_publication() {
+        // As an export lists them: newest first, one article twice.
+        let mut again = listed("https://ex.org/a", "2026-11-26T10:00:00Z");
+        again.updated = at("2026-11-26T11:00:00Z");
+        let articles = vec![
+            again,
+            listed("https://ex.org/c", "2026-11-25T10:00:00Z"),
+            listed("https://ex.org/b", "2026-11-25T10:00:00Z"),
+            listed("https://ex.org/a", "2026-11-24T10:00:00Z"),
+        ];
+        let map = SiteMap::new(&[], articles, Tz::UTC, Limits::SITEMAP);
+        assert_eq!(
+            laid_out(&map),
+            [
+                (
+                    "https://ex.org/a".to_owned(),
+                    Some(at("2026-11-26T11:00:00Z"))
+                ),
+                (
+                    "https://ex.org/b".to_owned(),
+                    Some(at("2026-11-25T10:00:00Z"))
+                ),
+                (
+                    "https://ex.org/c".to_owned(),
+                    Some(at("2026-11-25T10:00:00Z"))
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn lastmods_across_a_change_of_offset_carry_each_its_own() {
+        let paris: Tz = "Europe/Paris".parse().unwrap();
+        // Summer time starts at 01:00 UTC on 2026-03-29.
+        let articles = vec![
+            listed("https://ex.org/before", "2026-03-29T00:59:59Z"),
+            listed("https://ex.org/after", "2026-03-29T01:00:00Z"),
+            listed("https://ex.org/autumn", "2026-10-25T01:00:00Z"),
+        ];
+        let map = SiteMap::new(&[], articles, paris, Limits::SITEMAP);
+        let xml = text(|w| map.write_part(0, w));
+        let lastmods: Vec<&str> = xml
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("<lastmod>"))
+            .collect();
+        assert_eq!(
+            lastmods,
+            [
+                "2026-03-29T01:59:59+01:00</lastmod>",
+                "2026-03-29T03:00:00+02:00</lastmod>",
+                "2026-10-25T02:00:00+01:00</lastmod>",
+            ]
+        );
+        // Paris's local mean time (+00:09:21) is chrono's to write.
+        let old = at("1890-06-01T12:00:00Z");
+        let mut out = Vec::new();
+        write_w3c(old, paris, &mut out).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), w3c(old, paris));
+        assert_eq!(w3c_digits(old, paris), None);
+    }
+
+    #[test]
+    fn plain_urls_are_those_escaping_leaves_alone() {
+        for url in [
+            "https://ex.org/a",
+            "https://ex.org/b?x=1&y=2",
+            "https://ex.org/'q'",
+            "https://ex.org/<>",
+            "https://ex.org/\"",
+            "https://ex.org/é",
+            "",
+        ] {
+            assert_eq!(plain(url), escape_html(url) == url, "{url}");
+        }
+    }
+
+    #[test]
+    fn a_part_ends_exactly_at_its_limit() {
+        let articles: Vec<Listed> = (0..6)
+            .map(|i| {
+                listed(
+                    &format!("https://ex.org/{i}"),
+                    &format!("2026-11-0{}T10:00:00Z", i + 1),
+                )
+            })
+            .collect();
+        let pages = [Url::parse("https://ex.org/p/").unwrap()];
+        let limits = Limits {
+            urls: 7,
+            bytes: MAX_BYTES,
+        };
+        let map = SiteMap::new(&pages, articles.clone(), Tz::UTC, limits);
+        assert_eq!((map.parts.len(), map.parts[0].clone()), (1, 0..7));
+        let mut more = articles;
+        // A duplicate adds no URL.
+        more.push(listed("https://ex.org/0", "2026-11-09T10:00:00Z"));
+        let map = SiteMap::new(&pages, more.clone(), Tz::UTC, limits);
+        assert_eq!((map.parts.len(), map.parts[0].clone()), (1, 0..7));
+        more.push(listed("https://ex.org/6", "2026-11-09T10:00:00Z"));
+        let map = SiteMap::new(&pages, more, Tz::UTC, limits);
+        assert_eq!(map.parts, [0..7, 7..8]);
+        assert_eq!(
+            text(|w| map.write_part(1, w)),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>
+<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">
+  <url>
+    <loc>https://ex.org/6</loc>
+    <lastmod>2026-11-09T10:00:00+00:00</lastmod>
+  </url>
+</urlset>
+"
         );
     }
 

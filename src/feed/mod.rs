@@ -272,6 +272,16 @@ fn category_slugs(
     (slugs, problems)
 }
 
+/// The cores to use, asked once: `std` reads the cgroup's quota from
+/// files at every call, and every feed written asks.
+fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// Articles to prepare from which [`prepare_all`] uses every core.
+const PARALLEL_FROM: usize = 32;
+
 /// Cleans bodies and appends the calls to action, using every core when
 /// the work is large enough to be worth a thread. An article whose entries
 /// the last build wrote (same key) is not prepared: its entries are
@@ -313,8 +323,11 @@ fn prepare_all(
     let work = |chunk: &[Arc<Article>]| -> Vec<(Item, Option<Problem>)> {
         chunk.iter().map(one).collect()
     };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let results: Vec<(Item, Option<Problem>)> = if threads < 2 || articles.len() < 512 {
+    let threads = cores();
+    // Cleaning a body takes a tenth of a millisecond or more, starting a
+    // thread a twentieth: a daily build's few hundred articles (the
+    // newest of each feed) are worth the second core.
+    let results: Vec<(Item, Option<Problem>)> = if threads < 2 || articles.len() < PARALLEL_FROM {
         work(&articles)
     } else {
         let chunk = articles.len().div_ceil(threads);
@@ -508,7 +521,7 @@ impl Format {
         };
         sink.raw(&head)?;
         let parts: Vec<&[Arc<Item>]> = feed.entries.chunks(part.max(1)).collect();
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let threads = cores();
         if parts.len() == 1 || threads < 2 {
             let mut buf = Vec::new();
             for p in parts {
