@@ -429,70 +429,8 @@ fn source_exists(config: &Config) -> Result<(), Error> {
 pub struct Validator {
     tz: Tz,
     now: DateTime<Utc>,
-    seen: Seen,
+    seen: HashMap<String, Origin>,
     pub report: LoadReport,
-}
-
-/// The ids read so far, each with where it was read, to refuse a
-/// duplicate. A large export holds a hundred thousand: kept in one string
-/// rather than one allocation each (making and then freeing those was a
-/// visible part of a daily build).
-#[derive(Default)]
-struct Seen {
-    hasher: std::hash::RandomState,
-    /// Every id, one after the other.
-    text: String,
-    /// Per id: its end in `text` (it starts where the one before ends),
-    /// where it was read, and the id before it with the same hash.
-    ids: Vec<(usize, Origin, Option<usize>)>,
-    /// Per hash, the last id with it.
-    last: HashMap<u64, usize, std::hash::BuildHasherDefault<HashAsIs>>,
-}
-
-impl Seen {
-    /// Where `id` was read before; `None` the first time, and then it is
-    /// remembered as read at `origin`.
-    fn earlier(&mut self, id: &str, origin: &Origin) -> Option<&Origin> {
-        use std::hash::BuildHasher;
-        let hash = self.hasher.hash_one(id);
-        self.earlier_with_hash(hash, id, origin)
-    }
-
-    fn earlier_with_hash(&mut self, hash: u64, id: &str, origin: &Origin) -> Option<&Origin> {
-        let mut at = self.last.get(&hash).copied();
-        while let Some(i) = at {
-            let start = i.checked_sub(1).map_or(0, |p| self.ids[p].0);
-            let (end, _, before) = &self.ids[i];
-            if &self.text[start..*end] == id {
-                return Some(&self.ids[i].1);
-            }
-            at = *before;
-        }
-        self.text.push_str(id);
-        let before = self.last.insert(hash, self.ids.len());
-        self.ids.push((self.text.len(), origin.clone(), before));
-        None
-    }
-}
-
-/// A hasher for keys that are already hashes.
-#[derive(Default)]
-struct HashAsIs(u64);
-
-impl std::hash::Hasher for HashAsIs {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        // Only `u64` keys come here (`write_u64`); anything else is folded
-        // in, so that this stays a hasher.
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
 }
 
 /// One record checked on its own, without knowing the others: the part of
@@ -548,7 +486,7 @@ impl Validator {
         Validator {
             tz,
             now,
-            seen: Seen::default(),
+            seen: HashMap::new(),
             report: LoadReport::default(),
         }
     }
@@ -578,18 +516,24 @@ impl Validator {
     /// The caller asks [`ArticleSink::wants_glance`] first, and builds and
     /// admits the article instead when it is wanted.
     pub fn admit_glance(&mut self, glance: &Glance<'_>, sink: &mut dyn ArticleSink) {
-        if let Some(earlier) = self.seen.earlier(glance.id, glance.origin) {
-            let msg = format!(
-                "`{}` is already the id of the article at {}:{}; ids must be unique",
-                glance.id,
-                earlier.path.display(),
-                earlier.line
-            );
-            let o = &glance.origin;
-            self.report
-                .problems
-                .push(Problem::new(&o.path, Some(o.line), "id", msg));
-            return;
+        match self.seen.entry(glance.id.to_owned()) {
+            std::collections::hash_map::Entry::Occupied(earlier) => {
+                let earlier = earlier.get();
+                let msg = format!(
+                    "`{}` is already the id of the article at {}:{}; ids must be unique",
+                    glance.id,
+                    earlier.path.display(),
+                    earlier.line
+                );
+                let o = &glance.origin;
+                self.report
+                    .problems
+                    .push(Problem::new(&o.path, Some(o.line), "id", msg));
+                return;
+            }
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(glance.origin.clone());
+            }
         }
         if glance.published > self.now {
             self.report.scheduled += 1;
@@ -625,7 +569,7 @@ impl Validator {
             } => (article, warnings, id_line),
         };
         self.report.warnings.extend(warnings);
-        if let Some(earlier) = self.seen.earlier(&article.id, &article.origin) {
+        if let Some(earlier) = self.seen.get(&article.id) {
             let msg = format!(
                 "`{}` is already the id of the article at {}:{}; ids must be unique",
                 article.id,
@@ -637,6 +581,7 @@ impl Validator {
                 .push(Problem::new(&article.origin.path, Some(id_line), "id", msg));
             return;
         }
+        self.seen.insert(article.id.clone(), article.origin.clone());
         if article.published > self.now {
             self.report.scheduled += 1;
             return;
@@ -1167,42 +1112,6 @@ fn mime_from_path(path: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn an_id_read_again_is_found_with_where_it_was_first_read() {
-        let at = |line| Origin {
-            path: Arc::from(Path::new("a.jsonl")),
-            line,
-        };
-        let ids = ["", "a", "ab", "b", "aa", "é", "a", "ab", "", "ba", "é"];
-        // With real hashes, and with every id under one hash (a chain).
-        for same_hash in [false, true] {
-            let mut seen = Seen::default();
-            let mut found = Vec::new();
-            for (line, id) in ids.into_iter().enumerate() {
-                let earlier = if same_hash {
-                    seen.earlier_with_hash(7, id, &at(line))
-                } else {
-                    seen.earlier(id, &at(line))
-                };
-                found.push(earlier.map(|o| o.line));
-            }
-            let want = [
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                Some(1),
-                Some(2),
-                Some(0),
-                None,
-                Some(5),
-            ];
-            assert_eq!(found, want, "same hash: {same_hash}");
-        }
-    }
 
     #[test]
     fn url_kept_is_the_set_the_url_standard_keeps() {
