@@ -21,7 +21,10 @@ use crate::error::Problem;
 use crate::text::escape_html;
 use chrono::{DateTime, Datelike, SecondsFormat, Utc};
 use chrono_tz::Tz;
+use hashbrown::HashTable;
+use std::collections::hash_map::RandomState;
 use std::collections::BTreeSet;
+use std::hash::BuildHasher;
 use std::io::{self, Write};
 use std::ops::Range;
 use url::Url;
@@ -61,13 +64,45 @@ pub struct NewsListed {
     pub title: Box<str>,
 }
 
+/// Articles for the site's sitemap, each with the hash of its URL.
+///
+/// The hash is taken as the article is listed, while its URL is at hand:
+/// finding a hundred thousand URLs again afterwards to hash them, on the
+/// thread the build then waits for, was most of laying out the sitemap.
+#[derive(Debug, Default)]
+pub struct Listings {
+    articles: Vec<Listed>,
+    /// `hashes[i]`: the hash of `articles[i].url`.
+    hashes: Vec<u64>,
+    /// Keyed per process: a table whose collisions the export's URLs
+    /// could choose would make the layout quadratic.
+    hasher: RandomState,
+}
+
+impl Listings {
+    fn push(&mut self, listed: Listed) {
+        self.hashes.push(self.hasher.hash_one(&*listed.url));
+        self.articles.push(listed);
+    }
+}
+
+impl From<Vec<Listed>> for Listings {
+    fn from(articles: Vec<Listed>) -> Listings {
+        let mut listings = Listings::default();
+        for a in articles {
+            listings.push(a);
+        }
+        listings
+    }
+}
+
 /// Every published article as the sitemaps need it, gathered while the
-/// content is read: about 40 bytes and the URL per article.
+/// content is read: about 50 bytes and the URL per article.
 #[derive(Debug)]
 pub struct Listing {
     /// Articles published from then on are news; `None`: no news sitemap.
     news_since: Option<DateTime<Utc>>,
-    all: Vec<Listed>,
+    all: Listings,
     /// The news window's articles; trimmed to the newest
     /// [`NEWS_MAX_URLS`] whenever it doubles, so a day of a hundred
     /// thousand articles still holds few titles.
@@ -81,7 +116,7 @@ impl Listing {
     pub fn new(now: DateTime<Utc>, news: bool) -> Listing {
         Listing {
             news_since: news.then(|| now - chrono::Duration::hours(NEWS_WINDOW_HOURS)),
-            all: Vec::new(),
+            all: Listings::default(),
             news: Vec::new(),
             warnings: Vec::new(),
         }
@@ -146,7 +181,7 @@ impl Listing {
 
     /// Every article listed, and the news sitemap's (newest first, at most
     /// [`NEWS_MAX_URLS`], each URL once).
-    pub fn into_parts(self) -> (Vec<Listed>, Vec<NewsListed>) {
+    pub fn into_parts(self) -> (Listings, Vec<NewsListed>) {
         let mut news = self.news;
         newest_news(&mut news, NEWS_MAX_URLS);
         (self.all, news)
@@ -250,8 +285,8 @@ impl SiteMap {
     /// `pages` (without a date) and every article listed, each URL once:
     /// an article listed twice under one URL keeps its first publication
     /// and its last update.
-    pub fn new(pages: &[Url], articles: Vec<Listed>, tz: Tz, limits: Limits) -> SiteMap {
-        let (mut articles, page_locs) = unique(articles, pages);
+    pub fn new(pages: &[Url], articles: impl Into<Listings>, tz: Tz, limits: Limits) -> SiteMap {
+        let (mut articles, page_locs) = unique(articles.into(), pages);
         // An export usually lists the newest first: reversed, it is nearly
         // in order, which the (stable, run-detecting) sort takes in
         // about linear time.
@@ -346,26 +381,35 @@ fn by_date_then_url(a: &Listed, b: &Listed) -> std::cmp::Ordering {
 /// kept holding the earliest publication and the latest update of its
 /// URL; and the locations of `pages` that are no article, each once.
 ///
-/// A hash map finds the duplicates: sorting 100,000 URLs, which share
+/// A hash table finds the duplicates: sorting 100,000 URLs, which share
 /// long prefixes, cost more than the rest of the sitemap. Its order never
 /// reaches the output.
-fn unique(mut articles: Vec<Listed>, pages: &[Url]) -> (Vec<Listed>, Vec<Box<str>>) {
+fn unique(listings: Listings, pages: &[Url]) -> (Vec<Listed>, Vec<Box<str>>) {
+    let Listings {
+        mut articles,
+        hashes,
+        hasher,
+    } = listings;
     // (kept, duplicate) pairs, by index into `articles`.
     let mut merges = Vec::new();
     let mut page_locs: Vec<Box<str>> = Vec::new();
     {
-        let mut first: std::collections::HashMap<&str, usize> =
-            std::collections::HashMap::with_capacity(articles.len());
-        for (i, a) in articles.iter().enumerate() {
-            if let Some(&kept) = first.get(&*a.url) {
+        // Indices of the first article of each URL.
+        let mut first: HashTable<usize> = HashTable::with_capacity(articles.len());
+        for (i, (a, &hash)) in articles.iter().zip(&hashes).enumerate() {
+            let same = |&k: &usize| articles[k].url == a.url;
+            if let Some(&kept) = first.find(hash, same) {
                 merges.push((kept, i));
             } else {
-                first.insert(&a.url, i);
+                first.insert_unique(hash, i, |&k| hashes[k]);
             }
         }
         for p in pages {
             let loc = p.as_str();
-            if !first.contains_key(loc) && !page_locs.iter().any(|l| **l == *loc) {
+            let listed = first
+                .find(hasher.hash_one(loc), |&k| *articles[k].url == *loc)
+                .is_some();
+            if !listed && !page_locs.iter().any(|l| **l == *loc) {
                 page_locs.push(loc.into());
             }
         }

@@ -72,12 +72,12 @@ struct Line {
     kind: LineKind,
 }
 
-// Boxing the checked article would cost an allocation per line built
-// (an archive builds every line).
-#[allow(clippy::large_enum_variant)]
 enum LineKind {
+    /// Boxed: a checked article is over half a kilobyte, a glance a tenth
+    /// of that, and a daily build glances at nearly every line (each line
+    /// was copied whole into the block's list, then out of it).
     Checked {
-        checked: Checked,
+        checked: Box<Checked>,
         body: LineBody,
     },
     Glanced(Glanced),
@@ -94,26 +94,57 @@ enum LineBody {
 
 /// A glanced line: the values of its [`Glance`], its text within the block.
 ///
-/// Its strings are copied together into one: read back from the block,
-/// each had to be checked as UTF-8 again, on the one thread that admits
-/// lines in order; one copy per line, made by a worker, costs less.
+/// Its strings are copied into the block's [`Texts`]: read back from the
+/// block, each had to be checked as UTF-8 again, on the one thread that
+/// admits lines in order; a copy made by a worker costs less, and one
+/// string per block instead of one per line saves an allocation made on
+/// one thread and freed on another.
 struct Glanced {
     /// The line's bytes within the block, to build it if it is wanted.
     bytes: Range<usize>,
-    /// The id, URL, title and categories, one after the other.
-    strings: Box<str>,
-    id: Range<usize>,
-    url: Range<usize>,
-    title: Range<usize>,
-    categories: Vec<Range<usize>>,
+    id: Range<u32>,
+    url: Range<u32>,
+    title: Range<u32>,
+    /// Within [`Texts::categories`].
+    categories: Range<u32>,
     published: DateTime<Utc>,
     updated: DateTime<Utc>,
+}
+
+/// The strings of a block's glanced lines, one after the other.
+#[derive(Default)]
+struct Texts {
+    strings: String,
+    categories: Vec<Range<u32>>,
+}
+
+impl Texts {
+    /// Whether `bytes` more fit (their ranges are `u32`).
+    fn has_room(&self, bytes: usize) -> bool {
+        u32::try_from(self.strings.len() + bytes).is_ok()
+    }
+
+    /// Only after [`Self::has_room`].
+    fn put(&mut self, s: &str) -> Range<u32> {
+        let start = self.strings.len();
+        self.strings.push_str(s);
+        to_u32(start)..to_u32(self.strings.len())
+    }
+
+    fn get(&self, r: &Range<u32>) -> &str {
+        &self.strings[r.start as usize..r.end as usize]
+    }
+}
+
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).expect("checked by `Texts::has_room`")
 }
 
 /// A block's lines, checked, with line numbers relative to the block.
 struct CheckedBlock {
     block: Arc<Vec<u8>>,
     lines: Vec<Line>,
+    texts: Texts,
     /// Number of lines in the block.
     count: usize,
 }
@@ -226,19 +257,21 @@ fn admit_block(
     sink: &mut dyn ArticleSink,
 ) -> Option<Vec<u8>> {
     let block = &cb.block;
-    let admit_checked =
-        |v: &mut Validator, mut checked: Checked, body: LineBody, sink: &mut dyn ArticleSink| {
-            checked.shift(base);
-            v.admit(
-                checked,
-                || match body {
-                    LineBody::None => Ok(None),
-                    LineBody::Raw(r) => decode_body(&block[r]).map(|h| Some(Body::Html(h))),
-                    LineBody::Decoded(h) => h.map(|h| Some(Body::Html(h))),
-                },
-                sink,
-            );
-        };
+    let admit_checked = |v: &mut Validator,
+                         mut checked: Box<Checked>,
+                         body: LineBody,
+                         sink: &mut dyn ArticleSink| {
+        checked.shift(base);
+        v.admit(
+            *checked,
+            || match body {
+                LineBody::None => Ok(None),
+                LineBody::Raw(r) => decode_body(&block[r]).map(|h| Some(Body::Html(h))),
+                LineBody::Decoded(h) => h.map(|h| Some(Body::Html(h))),
+            },
+            sink,
+        );
+    };
     let mut lines = cb.lines;
     // One list for every line's categories, not one each.
     let mut categories: Vec<&str> = Vec::new();
@@ -262,8 +295,10 @@ fn admit_block(
             }
         };
         categories.clear();
-        let text = |r: &Range<usize>| &g.strings[r.clone()];
-        categories.extend(g.categories.iter().map(text));
+        let texts = &cb.texts;
+        let text = |r: &Range<u32>| texts.get(r);
+        let listed = &texts.categories[g.categories.start as usize..g.categories.end as usize];
+        categories.extend(listed.iter().map(text));
         origin.line = base + line.number;
         let glance = Glance {
             origin: &origin,
@@ -287,8 +322,14 @@ fn admit_block(
         if let Some(Line {
             kind: LineKind::Checked { checked, body },
             ..
-        }) = check_line(bytes, None, g.bytes.start, line.number, &full)
-        {
+        }) = check_line(
+            bytes,
+            None,
+            g.bytes.start,
+            line.number,
+            &full,
+            &mut Texts::default(),
+        ) {
             admit_checked(v, checked, body, sink);
         }
     }
@@ -378,6 +419,12 @@ fn check_block(block: Arc<Vec<u8>>, settings: &Settings) -> CheckedBlock {
     // (an export's with its bodies), growing the list copied them over
     // and over. Counting the lines first cost more than that.
     let mut lines = Vec::with_capacity(block.len() / 2048 + 16);
+    // Sized for the id, URL, title and categories of each line.
+    let mut texts = Texts::default();
+    if settings.glance.is_some() {
+        texts.strings.reserve(block.len() / 8);
+        texts.categories.reserve(block.len() / 1024);
+    }
     let mut count = 0;
     // One check of the whole block, much faster than one per line; a
     // block that fails it is checked line by line, to say which.
@@ -388,7 +435,8 @@ fn check_block(block: Arc<Vec<u8>>, settings: &Settings) -> CheckedBlock {
         let end = memchr::memchr(b'\n', &bytes[offset..]).map_or(bytes.len(), |i| offset + i + 1);
         count += 1;
         let line_text = text.map(|t| &t[offset..end]);
-        if let Some(l) = check_line(&bytes[offset..end], line_text, offset, count, settings) {
+        let line = &bytes[offset..end];
+        if let Some(l) = check_line(line, line_text, offset, count, settings, &mut texts) {
             lines.push(l);
         }
         offset = end;
@@ -396,6 +444,7 @@ fn check_block(block: Arc<Vec<u8>>, settings: &Settings) -> CheckedBlock {
     CheckedBlock {
         block,
         lines,
+        texts,
         count,
     }
 }
@@ -408,6 +457,7 @@ fn check_line(
     at: usize,
     number: usize,
     settings: &Settings,
+    texts: &mut Texts,
 ) -> Option<Line> {
     let origin = || Origin {
         path: settings.path.clone(),
@@ -416,7 +466,7 @@ fn check_line(
     let problem = |field: &str, msg: String| Line {
         number,
         kind: LineKind::Checked {
-            checked: Checked::Invalid {
+            checked: Box::new(Checked::Invalid {
                 problems: vec![crate::error::Problem::new(
                     &settings.path,
                     Some(number),
@@ -424,7 +474,7 @@ fn check_line(
                     msg,
                 )],
                 warnings: Vec::new(),
-            },
+            }),
             body: LineBody::None,
         },
     };
@@ -471,38 +521,43 @@ fn check_line(
         _ => LineBody::None,
     };
     let has_body = !matches!(body, LineBody::None);
-    if let Some(quick) = settings
+    let quick = settings
         .glance
         .as_ref()
-        .and_then(|(now, floor)| glance_line(&raw, has_body, *now, floor, settings.tz))
-    {
-        let mut strings = String::with_capacity(
-            quick.id.len()
-                + quick.url.len()
-                + quick.title.len()
-                + quick.categories.iter().map(|c| c.len()).sum::<usize>(),
-        );
-        let mut put = |s: &str| {
-            strings.push_str(s);
-            strings.len() - s.len()..strings.len()
-        };
-        let (id, url, title) = (put(&quick.id), put(&quick.url), put(&quick.title));
-        let categories = quick.categories.iter().map(|c| put(c)).collect();
-        return Some(Line {
-            number,
-            kind: LineKind::Glanced(Glanced {
-                bytes: at..at + bytes.len(),
-                strings: strings.into_boxed_str(),
-                id,
-                url,
-                title,
-                categories,
-                published: quick.published,
-                updated: quick.updated,
-            }),
-        });
+        .and_then(|(now, floor)| glance_line(&raw, has_body, *now, floor, settings.tz));
+    if let Some(quick) = quick {
+        let size = quick.id.len()
+            + quick.url.len()
+            + quick.title.len()
+            + quick.categories.iter().map(|c| c.len()).sum::<usize>();
+        if texts.has_room(size)
+            && u32::try_from(texts.categories.len() + quick.categories.len()).is_ok()
+        {
+            let (id, url, title) = (
+                texts.put(&quick.id),
+                texts.put(&quick.url),
+                texts.put(&quick.title),
+            );
+            let first = texts.categories.len();
+            for c in &quick.categories {
+                let r = texts.put(c);
+                texts.categories.push(r);
+            }
+            return Some(Line {
+                number,
+                kind: LineKind::Glanced(Glanced {
+                    bytes: at..at + bytes.len(),
+                    id,
+                    url,
+                    title,
+                    categories: to_u32(first)..to_u32(texts.categories.len()),
+                    published: quick.published,
+                    updated: quick.updated,
+                }),
+            });
+        }
     }
-    let checked = check(raw, has_body, &origin(), &|_| None, settings.tz);
+    let checked = Box::new(check(raw, has_body, &origin(), &|_| None, settings.tz));
     Some(Line {
         number,
         kind: LineKind::Checked { checked, body },

@@ -16,6 +16,7 @@ pub mod html;
 pub mod jsonl;
 pub mod markdown;
 pub mod raw;
+mod seen;
 
 // The text helpers' public path before they moved up to the crate's
 // `text` module (config uses them too): code that names
@@ -28,7 +29,6 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use raw::{RawArticle, RawAuthor, RawComments, RawDate, RawImage};
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 use url::Url;
@@ -429,7 +429,7 @@ fn source_exists(config: &Config) -> Result<(), Error> {
 pub struct Validator {
     tz: Tz,
     now: DateTime<Utc>,
-    seen: HashMap<String, Origin>,
+    seen: seen::Seen,
     pub report: LoadReport,
 }
 
@@ -486,7 +486,7 @@ impl Validator {
         Validator {
             tz,
             now,
-            seen: HashMap::new(),
+            seen: seen::Seen::default(),
             report: LoadReport::default(),
         }
     }
@@ -516,24 +516,15 @@ impl Validator {
     /// The caller asks [`ArticleSink::wants_glance`] first, and builds and
     /// admits the article instead when it is wanted.
     pub fn admit_glance(&mut self, glance: &Glance<'_>, sink: &mut dyn ArticleSink) {
-        match self.seen.entry(glance.id.to_owned()) {
-            std::collections::hash_map::Entry::Occupied(earlier) => {
-                let earlier = earlier.get();
-                let msg = format!(
-                    "`{}` is already the id of the article at {}:{}; ids must be unique",
-                    glance.id,
-                    earlier.path.display(),
-                    earlier.line
-                );
-                let o = &glance.origin;
-                self.report
-                    .problems
-                    .push(Problem::new(&o.path, Some(o.line), "id", msg));
-                return;
-            }
-            std::collections::hash_map::Entry::Vacant(slot) => {
-                slot.insert(glance.origin.clone());
-            }
+        if let Err(earlier) = self.seen.insert(glance.id, glance.origin) {
+            let o = &glance.origin;
+            self.report.problems.push(Problem::new(
+                &o.path,
+                Some(o.line),
+                "id",
+                duplicate(glance.id, &earlier),
+            ));
+            return;
         }
         if glance.published > self.now {
             self.report.scheduled += 1;
@@ -569,19 +560,15 @@ impl Validator {
             } => (article, warnings, id_line),
         };
         self.report.warnings.extend(warnings);
-        if let Some(earlier) = self.seen.get(&article.id) {
-            let msg = format!(
-                "`{}` is already the id of the article at {}:{}; ids must be unique",
-                article.id,
-                earlier.path.display(),
-                earlier.line
-            );
-            self.report
-                .problems
-                .push(Problem::new(&article.origin.path, Some(id_line), "id", msg));
+        if let Err(earlier) = self.seen.insert(&article.id, &article.origin) {
+            self.report.problems.push(Problem::new(
+                &article.origin.path,
+                Some(id_line),
+                "id",
+                duplicate(&article.id, &earlier),
+            ));
             return;
         }
-        self.seen.insert(article.id.clone(), article.origin.clone());
         if article.published > self.now {
             self.report.scheduled += 1;
             return;
@@ -606,6 +593,15 @@ impl Validator {
         sink.list(&article);
         sink.accept(article);
     }
+}
+
+/// The problem of an id read before, at `earlier`.
+fn duplicate(id: &str, earlier: &Origin) -> String {
+    format!(
+        "`{id}` is already the id of the article at {}:{}; ids must be unique",
+        earlier.path.display(),
+        earlier.line
+    )
 }
 
 /// What [`glance`] read of a clean record: the values of a [`Glance`].
