@@ -70,7 +70,7 @@ pub struct NewsListed {
 /// finding a hundred thousand URLs again afterwards to hash them, on the
 /// thread the build then waits for, was most of laying out the sitemap.
 #[derive(Debug, Default)]
-pub struct Listings {
+pub struct SiteArticles {
     articles: Vec<Listed>,
     /// `hashes[i]`: the hash of `articles[i].url`.
     hashes: Vec<u64>,
@@ -79,20 +79,20 @@ pub struct Listings {
     hasher: RandomState,
 }
 
-impl Listings {
+impl SiteArticles {
     fn push(&mut self, listed: Listed) {
         self.hashes.push(self.hasher.hash_one(&*listed.url));
         self.articles.push(listed);
     }
 }
 
-impl From<Vec<Listed>> for Listings {
-    fn from(articles: Vec<Listed>) -> Listings {
-        let mut listings = Listings::default();
+impl From<Vec<Listed>> for SiteArticles {
+    fn from(articles: Vec<Listed>) -> SiteArticles {
+        let mut site = SiteArticles::default();
         for a in articles {
-            listings.push(a);
+            site.push(a);
         }
-        listings
+        site
     }
 }
 
@@ -102,7 +102,7 @@ impl From<Vec<Listed>> for Listings {
 pub struct Listing {
     /// Articles published from then on are news; `None`: no news sitemap.
     news_since: Option<DateTime<Utc>>,
-    all: Listings,
+    all: SiteArticles,
     /// The news window's articles; trimmed to the newest
     /// [`NEWS_MAX_URLS`] whenever it doubles, so a day of a hundred
     /// thousand articles still holds few titles.
@@ -116,7 +116,7 @@ impl Listing {
     pub fn new(now: DateTime<Utc>, news: bool) -> Listing {
         Listing {
             news_since: news.then(|| now - chrono::Duration::hours(NEWS_WINDOW_HOURS)),
-            all: Listings::default(),
+            all: SiteArticles::default(),
             news: Vec::new(),
             warnings: Vec::new(),
         }
@@ -181,7 +181,7 @@ impl Listing {
 
     /// Every article listed, and the news sitemap's (newest first, at most
     /// [`NEWS_MAX_URLS`], each URL once).
-    pub fn into_parts(self) -> (Listings, Vec<NewsListed>) {
+    pub fn into_parts(self) -> (SiteArticles, Vec<NewsListed>) {
         let mut news = self.news;
         newest_news(&mut news, NEWS_MAX_URLS);
         (self.all, news)
@@ -285,7 +285,12 @@ impl SiteMap {
     /// `pages` (without a date) and every article listed, each URL once:
     /// an article listed twice under one URL keeps its first publication
     /// and its last update.
-    pub fn new(pages: &[Url], articles: impl Into<Listings>, tz: Tz, limits: Limits) -> SiteMap {
+    pub fn new(
+        pages: &[Url],
+        articles: impl Into<SiteArticles>,
+        tz: Tz,
+        limits: Limits,
+    ) -> SiteMap {
         let (mut articles, page_locs) = unique(articles.into(), pages);
         // An export usually lists the newest first: reversed, it is nearly
         // in order, which the (stable, run-detecting) sort takes in
@@ -384,12 +389,12 @@ fn by_date_then_url(a: &Listed, b: &Listed) -> std::cmp::Ordering {
 /// A hash table finds the duplicates: sorting 100,000 URLs, which share
 /// long prefixes, cost more than the rest of the sitemap. Its order never
 /// reaches the output.
-fn unique(listings: Listings, pages: &[Url]) -> (Vec<Listed>, Vec<Box<str>>) {
-    let Listings {
+fn unique(site: SiteArticles, pages: &[Url]) -> (Vec<Listed>, Vec<Box<str>>) {
+    let SiteArticles {
         mut articles,
         hashes,
         hasher,
-    } = listings;
+    } = site;
     // (kept, duplicate) pairs, by index into `articles`.
     let mut merges = Vec::new();
     let mut page_locs: Vec<Box<str>> = Vec::new();

@@ -122,9 +122,11 @@ struct Texts {
 }
 
 impl Texts {
-    /// Whether `bytes` more fit (their ranges are `u32`).
-    fn has_room(&self, bytes: usize) -> bool {
+    /// Whether `bytes` more and `categories` more fit (their ranges are
+    /// `u32`).
+    fn has_room(&self, bytes: usize, categories: usize) -> bool {
         u32::try_from(self.strings.len() + bytes).is_ok()
+            && u32::try_from(self.categories.len() + categories).is_ok()
     }
 
     /// Only after [`Self::has_room`].
@@ -284,6 +286,8 @@ fn admit_block(
         path: settings.path.clone(),
         line: 0,
     };
+    let texts = &cb.texts;
+    let text = |r: &Range<u32>| texts.get(r);
     for line in lines.iter_mut() {
         let g: &Glanced = match &mut line.kind {
             LineKind::Glanced(g) => g,
@@ -298,8 +302,6 @@ fn admit_block(
             }
         };
         categories.clear();
-        let texts = &cb.texts;
-        let text = |r: &Range<u32>| texts.get(r);
         let listed = &texts.categories[g.categories.start as usize..g.categories.end as usize];
         categories.extend(listed.iter().map(text));
         origin.line = base + line.number;
@@ -533,9 +535,7 @@ fn check_line(
             + quick.url.len()
             + quick.title.len()
             + quick.categories.iter().map(|c| c.len()).sum::<usize>();
-        if texts.has_room(size)
-            && u32::try_from(texts.categories.len() + quick.categories.len()).is_ok()
-        {
+        if texts.has_room(size, quick.categories.len()) {
             let (id, url, title) = (
                 texts.put(&quick.id),
                 texts.put(&quick.url),
