@@ -47,6 +47,11 @@ pub struct FeedsReport {
 pub struct CacheUse {
     pub articles: usize,
     pub reused: usize,
+    /// Lines of the export in the memo this build leaves (see
+    /// [`crate::content::memo`]), and how many of them the last build's
+    /// memo spared reading.
+    pub glanced: usize,
+    pub recalled: usize,
 }
 
 impl CacheUse {
@@ -303,8 +308,18 @@ fn stage_feeds<'a>(
     let previous = Previous::load(&layout.entry_index(), cache::context(config), |p| {
         layout.is_output_feed(p)
     });
-    let (load, warnings, feeds, listing) =
+    let (mut load, warnings, feeds, listing) =
         plan(config, now, Strictness::AsConfigured, input, &previous)?;
+    // Staged now, so that the memory it holds (the memo read, the new
+    // entries) is given back before the feeds are written.
+    // Staged first, so that what it holds (the memo read and the new
+    // entries, a few megabytes) is given back before the feeds are
+    // written: put together beside them, it raised the peak by 6 MiB.
+    let memo = load.memo.take();
+    let glanced = memo.as_ref().map_or((0, 0), |m| (m.len(), m.reused()));
+    if let Some(memo) = memo {
+        staging.write(&layout.glance_memo(), |w| memo.write(w))?;
+    }
     // The sitemap (100,000 URLs) is laid out on the second core while this
     // one writes the feeds, then its parts are written on both.
     let (warnings, planned) = std::thread::scope(|s| -> Result<_, Error> {
@@ -328,7 +343,11 @@ fn stage_feeds<'a>(
         written: Vec::new(),
         removed: Vec::new(),
         sitemaps,
-        cache: CacheUse::of(&feeds),
+        cache: CacheUse {
+            glanced: glanced.0,
+            recalled: glanced.1,
+            ..CacheUse::of(&feeds)
+        },
     };
     Ok((report, feeds))
 }

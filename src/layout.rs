@@ -449,6 +449,12 @@ impl Layout {
         self.state_dir().join("cache").join("feed-entries.bin")
     }
 
+    /// What the last build found of the export's lines it glanced at
+    /// (see [`crate::content::memo`]).
+    pub fn glance_memo(&self) -> PathBuf {
+        self.state_dir().join("cache").join("glanced-lines.bin")
+    }
+
     /// How many published articles the last successful build read, so that
     /// a source that suddenly yields far fewer is caught.
     pub fn last_build(&self) -> PathBuf {

@@ -834,6 +834,9 @@ enum Edit {
     /// The index of the cache, damaged at a fraction of its length.
     FlipIndex(f64),
     CutIndex(f64),
+    /// The memo of the export's lines, likewise.
+    FlipMemo(f64),
+    CutMemo(f64),
     /// A feed the index points into, changed by someone else.
     TouchFeed,
     /// One letter of a feed changed in place, its modification time put
@@ -851,6 +854,8 @@ fn edit() -> impl Strategy<Value = Edit> {
         1 => "[a-z][a-z ]{0,11}".prop_map(Edit::Cta),
         1 => (0.0f64..1.0).prop_map(Edit::FlipIndex),
         1 => (0.0f64..1.0).prop_map(Edit::CutIndex),
+        1 => (0.0f64..1.0).prop_map(Edit::FlipMemo),
+        1 => (0.0f64..1.0).prop_map(Edit::CutMemo),
         1 => Just(Edit::TouchFeed),
         2 => (0.0f64..1.0).prop_map(Edit::ScrambleFeed),
         2 => Just(Edit::Nothing),
@@ -894,8 +899,12 @@ fn build_cached(
     std::fs::write(dir.join("articles.jsonl"), lines.join("\n") + "\n").unwrap();
     let config = Config::load(&dir.join("feed.toml")).unwrap();
     let now = start() + Duration::hours(100);
-    let report =
-        matinale::build::feeds(&config, now, matinale::build::Shrink::Allow, |_| {}).unwrap();
+    // Small blocks: the export is read as a large one is, glances at the
+    // older lines and, when warm, recalls them from the memo.
+    let report = matinale::content::jsonl::with_blocks_of(200, || {
+        matinale::build::feeds(&config, now, matinale::build::Shrink::Allow, |_| {})
+    })
+    .unwrap();
     let warnings = report
         .warnings
         .iter()
@@ -935,6 +944,22 @@ proptest! {
         let mut cta = "Notre newsletter".to_owned();
         build_cached(warm.path(), &articles, &cta, max_items);
         let index = warm.path().join(".matinale/cache/feed-entries.bin");
+        let memo = warm.path().join(".matinale/cache/glanced-lines.bin");
+        let flip = |path: &Path, at: f64| {
+            if let Ok(mut bytes) = std::fs::read(path) {
+                if !bytes.is_empty() {
+                    let i = ((bytes.len() as f64 * at) as usize).min(bytes.len() - 1);
+                    bytes[i] ^= 0x10;
+                    std::fs::write(path, bytes).unwrap();
+                }
+            }
+        };
+        let cut = |path: &Path, at: f64| {
+            if let Ok(bytes) = std::fs::read(path) {
+                let n = (bytes.len() as f64 * at) as usize;
+                std::fs::write(path, &bytes[..n]).unwrap();
+            }
+        };
         for edit in edits {
             let unchanged = matches!(edit, Edit::Nothing);
             let pick = |i: usize, len: usize| (len > 0).then(|| i % len);
@@ -960,21 +985,10 @@ proptest! {
                     }
                 }
                 Edit::Cta(t) => cta = t,
-                Edit::FlipIndex(at) => {
-                    if let Ok(mut bytes) = std::fs::read(&index) {
-                        if !bytes.is_empty() {
-                            let i = ((bytes.len() as f64 * at) as usize).min(bytes.len() - 1);
-                            bytes[i] ^= 0x10;
-                            std::fs::write(&index, bytes).unwrap();
-                        }
-                    }
-                }
-                Edit::CutIndex(at) => {
-                    if let Ok(bytes) = std::fs::read(&index) {
-                        let n = (bytes.len() as f64 * at) as usize;
-                        std::fs::write(&index, &bytes[..n]).unwrap();
-                    }
-                }
+                Edit::FlipIndex(at) => flip(&index, at),
+                Edit::CutIndex(at) => cut(&index, at),
+                Edit::FlipMemo(at) => flip(&memo, at),
+                Edit::CutMemo(at) => cut(&memo, at),
                 Edit::TouchFeed => {
                     let rss = warm.path().join("public/feed.xml");
                     if let Ok(text) = std::fs::read_to_string(&rss) {
@@ -999,8 +1013,10 @@ proptest! {
             }
             let (warnings, cache) = build_cached(warm.path(), &articles, &cta, max_items);
             if unchanged {
-                // Nothing changed since the last build: nothing is rendered.
+                // Nothing changed since the last build: nothing is rendered,
+                // and every line with a memo entry is recalled, not read.
                 prop_assert_eq!(cache.reused, cache.articles);
+                prop_assert_eq!(cache.recalled, cache.glanced);
             }
             let cold = tempfile::tempdir().unwrap();
             let (cold_warnings, cold_cache) = build_cached(cold.path(), &articles, &cta, max_items);

@@ -65,6 +65,14 @@ fn print(ctx: &Ctx, report: &crate::build::FeedsReport) {
         plural(cache.articles),
         cache.articles - cache.reused
     ));
+    if cache.glanced > 0 {
+        ctx.detail(format!(
+            "{} of {} line{} of the export recalled from the last build's memo",
+            cache.recalled,
+            cache.glanced,
+            plural(cache.glanced),
+        ));
+    }
     let categories = report.feeds.len().saturating_sub(1);
     if categories > 0 && !ctx.verbose {
         ctx.say(format!(

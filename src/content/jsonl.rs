@@ -26,8 +26,9 @@
 //! built again from its bytes. [`build_every_article`] turns this off, as
 //! the reference the tests compare against.
 
+use super::memo::{self, Fresh, Memo};
 use super::raw::RawArticle;
-use super::{check, ArticleSink, Body, Checked, Glance, Origin, Quick, Validator};
+use super::{check, ArticleSink, Body, Checked, Glance, Origin, Validator};
 use crate::error::Error;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -55,6 +56,18 @@ const QUEUE: usize = 1;
 
 thread_local! {
     static GLANCES: Cell<bool> = const { Cell::new(true) };
+    static BLOCK_SIZE: Cell<usize> = const { Cell::new(BLOCK) };
+}
+
+/// Runs `f` with the exports it loads on this thread read in blocks of
+/// `bytes` instead of [`BLOCK`]: tests read a small export as a large one
+/// is read, with glances and the memo.
+#[doc(hidden)]
+pub fn with_blocks_of<R>(bytes: usize, f: impl FnOnce() -> R) -> R {
+    let before = BLOCK_SIZE.with(|b| b.replace(bytes.max(1)));
+    let out = f();
+    BLOCK_SIZE.with(|b| b.set(before));
+    out
 }
 
 /// Runs `f` with every valid article of a JSON Lines source built and
@@ -73,6 +86,7 @@ struct Line {
     /// Within the block, from 1.
     number: usize,
     kind: LineKind,
+    memo: MemoRef,
 }
 
 enum LineKind {
@@ -114,6 +128,16 @@ struct Glanced {
     updated: DateTime<Utc>,
 }
 
+/// A line's entry in the memo the run leaves.
+enum MemoRef {
+    /// None: the line is read again next time.
+    None,
+    /// The entry, at this place in the memo read.
+    Old(u32),
+    /// Made for it, at this place in the block's [`CheckedBlock::memo`].
+    New(Range<usize>),
+}
+
 /// The strings of a block's glanced lines, one after the other.
 #[derive(Default)]
 struct Texts {
@@ -150,6 +174,8 @@ struct CheckedBlock {
     block: Arc<Vec<u8>>,
     lines: Vec<Line>,
     texts: Texts,
+    /// The memo entries made for its glanced lines.
+    memo: Vec<u8>,
     /// Number of lines in the block.
     count: usize,
 }
@@ -164,9 +190,19 @@ struct Settings {
     /// Glance at lines the sink will not want; with the run's now and the
     /// sink's floor (seconds since the epoch).
     glance: Option<(DateTime<Utc>, Arc<AtomicI64>)>,
+    /// The memo of the last run, when glancing with one.
+    memo: Option<Arc<Memo>>,
 }
 
-pub fn load(path: &Path, v: &mut Validator, sink: &mut dyn ArticleSink) -> Result<(), Error> {
+/// Loads the export at `path`. With `memo` (where the memo is, and the
+/// context it must be of), a load that glances reads the memo the last
+/// run left, and gives the one this run leaves.
+pub fn load(
+    path: &Path,
+    v: &mut Validator,
+    sink: &mut dyn ArticleSink,
+    memo: Option<(&Path, u128)>,
+) -> Result<Option<Fresh>, Error> {
     let read_err = |source| Error::ReadContent {
         path: path.to_path_buf(),
         source,
@@ -179,14 +215,21 @@ pub fn load(path: &Path, v: &mut Validator, sink: &mut dyn ArticleSink) -> Resul
         tz: v.tz(),
         decode: sink.wants_everything(),
         glance: glances.then(|| (v.now(), floor.clone())),
+        memo: memo
+            .filter(|_| glances)
+            .map(|(at, context)| Arc::new(Memo::read(at, context))),
     };
+    let mut fresh = settings.memo.clone().map(Fresh::new);
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let small = file.metadata().map_or(true, |m| m.len() <= BLOCK as u64);
+    let block_size = BLOCK_SIZE.with(Cell::get);
+    let small = file
+        .metadata()
+        .map_or(true, |m| m.len() <= block_size as u64);
 
     let mut base = 0usize;
     let mut admit = |v: &mut Validator, cb: CheckedBlock, sink: &mut dyn ArticleSink| {
         let count = cb.count;
-        let spare = admit_block(v, cb, base, &settings, sink);
+        let spare = admit_block(v, cb, base, &settings, sink, fresh.as_mut());
         base += count;
         if glances {
             if let Some(f) = sink.floor() {
@@ -197,13 +240,13 @@ pub fn load(path: &Path, v: &mut Validator, sink: &mut dyn ArticleSink) -> Resul
     };
 
     if small || workers < 2 {
-        let mut blocks = Blocks::new(&mut file);
+        let mut blocks = Blocks::new(&mut file, block_size);
         let mut spare = None;
         while let Some(block) = blocks.next_block(spare.take()).map_err(read_err)? {
             let checked = check_block(block, &settings);
             spare = admit(v, checked, sink);
         }
-        return Ok(());
+        return Ok(fresh);
     }
 
     // Reader → workers (round robin) → this thread, in the same order.
@@ -228,7 +271,7 @@ pub fn load(path: &Path, v: &mut Validator, sink: &mut dyn ArticleSink) -> Resul
         // per block made the allocator hold on to a hundred of them.
         let (recycle, spares) = sync_channel::<Vec<u8>>(2 * workers * (QUEUE + 1));
         let reader = s.spawn(move || -> std::io::Result<usize> {
-            let mut blocks = Blocks::new(&mut file);
+            let mut blocks = Blocks::new(&mut file, block_size);
             let mut n = 0;
             while let Some(block) = blocks.next_block(spares.try_recv().ok())? {
                 if to_workers[n % to_workers.len()].send(block).is_err() {
@@ -249,17 +292,19 @@ pub fn load(path: &Path, v: &mut Validator, sink: &mut dyn ArticleSink) -> Resul
         let read = reader.join().expect("the reader does not panic");
         read.map_err(read_err)?;
         Ok(())
-    })
+    })?;
+    Ok(fresh)
 }
 
 /// Admits a checked block's lines in order; `base`: lines before it.
 /// Gives the block back when no one else holds it.
 fn admit_block(
     v: &mut Validator,
-    cb: CheckedBlock,
+    mut cb: CheckedBlock,
     base: usize,
     settings: &Settings,
     sink: &mut dyn ArticleSink,
+    mut fresh: Option<&mut Fresh>,
 ) -> Option<Vec<u8>> {
     let block = &cb.block;
     let admit_checked = |v: &mut Validator,
@@ -286,9 +331,19 @@ fn admit_block(
         path: settings.path.clone(),
         line: 0,
     };
+    if let Some(fresh) = fresh.as_deref_mut() {
+        fresh.take_block(std::mem::take(&mut cb.memo));
+    }
     let texts = &cb.texts;
     let text = |r: &Range<u32>| texts.get(r);
     for line in lines.iter_mut() {
+        if let Some(fresh) = fresh.as_deref_mut() {
+            match &line.memo {
+                MemoRef::None => {}
+                MemoRef::Old(pos) => fresh.keep(*pos),
+                MemoRef::New(r) => fresh.add(r.clone()),
+            }
+        }
         let g: &Glanced = match &mut line.kind {
             LineKind::Glanced(g) => g,
             LineKind::Admitted => continue,
@@ -334,6 +389,7 @@ fn admit_block(
             line.number,
             &full,
             &mut Texts::default(),
+            None,
         ) {
             admit_checked(v, checked, body, sink);
         }
@@ -348,6 +404,8 @@ fn decode_body(raw: &[u8]) -> Result<String, String> {
 /// Reads a file in blocks of whole lines.
 struct Blocks<'f> {
     file: &'f mut std::fs::File,
+    /// Bytes read at a time.
+    size: usize,
     carry: Vec<u8>,
     done: bool,
     /// Nothing read yet: a byte-order mark may come.
@@ -358,9 +416,10 @@ struct Blocks<'f> {
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 impl<'f> Blocks<'f> {
-    fn new(file: &'f mut std::fs::File) -> Self {
+    fn new(file: &'f mut std::fs::File, size: usize) -> Self {
         Blocks {
             file,
+            size,
             carry: Vec::new(),
             done: false,
             first: true,
@@ -376,8 +435,8 @@ impl<'f> Blocks<'f> {
         // zeroed first (that would be one more pass over the file).
         let mut buf = spare.unwrap_or_default();
         let mut filled = self.carry.len();
-        if buf.len() < filled + BLOCK {
-            buf.resize(filled + BLOCK, 0);
+        if buf.len() < filled + self.size {
+            buf.resize(filled + self.size, 0);
         }
         buf[..filled].copy_from_slice(&self.carry);
         self.carry.clear();
@@ -414,7 +473,7 @@ impl<'f> Blocks<'f> {
                 return Ok(Some(Arc::new(buf)));
             }
             // A line longer than a block makes the block grow.
-            buf.resize(filled + BLOCK, 0);
+            buf.resize(filled + self.size, 0);
         }
     }
 }
@@ -431,17 +490,39 @@ fn check_block(block: Arc<Vec<u8>>, settings: &Settings) -> CheckedBlock {
         texts.categories.reserve(block.len() / 1024);
     }
     let mut count = 0;
+    let memo_read = settings.memo.as_deref();
+    // Sized for an entry per line of a couple of kilobytes when every
+    // line is new; growing it copied the entries over and over.
+    let mut memo = match memo_read {
+        Some(m) if m.is_empty() => Vec::with_capacity(block.len() / 48),
+        _ => Vec::new(),
+    };
+    let mut spans = Vec::new();
     // One check of the whole block, much faster than one per line; a
-    // block that fails it is checked line by line, to say which.
-    let text = simdutf8::basic::from_utf8(&block).ok();
+    // block that fails it is checked line by line, to say which. With a
+    // memo to look lines up in, most lines are not read at all: then
+    // only the others are checked, one by one.
+    let text = match memo_read {
+        Some(m) if !m.is_empty() => None,
+        _ => simdutf8::basic::from_utf8(&block).ok(),
+    };
     let bytes: &[u8] = &block;
     let mut offset = 0;
     while offset < bytes.len() {
         let end = memchr::memchr(b'\n', &bytes[offset..]).map_or(bytes.len(), |i| offset + i + 1);
         count += 1;
-        let line_text = text.map(|t| &t[offset..end]);
         let line = &bytes[offset..end];
-        if let Some(l) = check_line(line, line_text, offset, count, settings, &mut texts) {
+        let hash = memo_read.map(|m| m.hash(line));
+        if let (Some(m), Some(hash)) = (memo_read, hash) {
+            if let Some(l) = recall(m, hash, line, offset, count, &mut texts, &mut spans) {
+                lines.push(l);
+                offset = end;
+                continue;
+            }
+        }
+        let line_text = text.map(|t| &t[offset..end]);
+        let made = hash.map(|h| (h, &mut memo));
+        if let Some(l) = check_line(line, line_text, offset, count, settings, &mut texts, made) {
             lines.push(l);
         }
         offset = end;
@@ -450,12 +531,62 @@ fn check_block(block: Arc<Vec<u8>>, settings: &Settings) -> CheckedBlock {
         block,
         lines,
         texts,
+        memo,
         count,
     }
 }
 
+/// Line `number` of a block, `bytes` found at `at` in it and hashed
+/// `hash`, glanced from the memo's entry for it, when there is one and
+/// its spans are text in the line; `None`: the line is checked. Unlike a
+/// glance, whatever its date: a line the sink wants after all is built
+/// from its bytes when admitted, as any glanced line (only a line the
+/// last run did not want has an entry, so that is rare).
+#[allow(clippy::too_many_arguments)]
+fn recall(
+    memo: &Memo,
+    hash: u128,
+    bytes: &[u8],
+    at: usize,
+    number: usize,
+    texts: &mut Texts,
+    categories: &mut Vec<Range<usize>>,
+) -> Option<Line> {
+    let pos = memo.find(hash)?;
+    let e = memo.entry(pos, categories)?;
+    let text = |r: &Range<usize>| std::str::from_utf8(bytes.get(r.clone())?).ok();
+    let (id, url, title) = (text(&e.id)?, text(&e.url)?, text(&e.title)?);
+    let mut size = id.len() + url.len() + title.len();
+    for c in categories.iter() {
+        size += text(c)?.len();
+    }
+    if !texts.has_room(size, categories.len()) {
+        return None;
+    }
+    let (id, url, title) = (texts.put(id), texts.put(url), texts.put(title));
+    let first = texts.categories.len();
+    for c in categories.iter() {
+        let r = texts.put(text(c)?);
+        texts.categories.push(r);
+    }
+    Some(Line {
+        number,
+        kind: LineKind::Glanced(Glanced {
+            bytes: at..at + bytes.len(),
+            id,
+            url,
+            title,
+            categories: to_u32(first)..to_u32(texts.categories.len()),
+            published: e.published,
+            updated: e.updated,
+        }),
+        memo: MemoRef::Old(pos),
+    })
+}
+
 /// Checks line `number` of a block, `bytes` (`text` when already known to
-/// be UTF-8), found at `at` in the block.
+/// be UTF-8), found at `at` in the block. With `memo` (the line's hash,
+/// and the block's new entries), a glanced line gets an entry.
 fn check_line(
     bytes: &[u8],
     text: Option<&str>,
@@ -463,6 +594,7 @@ fn check_line(
     number: usize,
     settings: &Settings,
     texts: &mut Texts,
+    memo: Option<(u128, &mut Vec<u8>)>,
 ) -> Option<Line> {
     let origin = || Origin {
         path: settings.path.clone(),
@@ -482,8 +614,9 @@ fn check_line(
             }),
             body: LineBody::None,
         },
+        memo: MemoRef::None,
     };
-    let Some(text) = text.or_else(|| std::str::from_utf8(bytes).ok()) else {
+    let Some(text) = text.or_else(|| simdutf8::basic::from_utf8(bytes).ok()) else {
         return Some(problem(
             "",
             "not valid UTF-8; the export must be UTF-8".into(),
@@ -526,11 +659,29 @@ fn check_line(
         _ => LineBody::None,
     };
     let has_body = !matches!(body, LineBody::None);
-    let quick = settings
+    // A line is glanced when dated where the sink will not want it (before
+    // the floor, or after now) and [`super::glance`] vouches for it; the
+    // memo takes an entry for any line a glance vouches for, whatever its
+    // date, so that what it holds does not depend on when the floor rose.
+    let published = settings
         .glance
         .as_ref()
-        .and_then(|(now, floor)| glance_line(&raw, has_body, *now, floor, settings.tz));
-    if let Some(quick) = quick {
+        .and_then(|_| super::date::parse(&raw.published.as_ref()?.0, settings.tz).ok());
+    let glanceable = published.is_some_and(|p| {
+        settings
+            .glance
+            .as_ref()
+            .is_some_and(|(now, floor)| p > *now || p.timestamp() < floor.load(Ordering::Relaxed))
+    });
+    let quick = published
+        .filter(|_| glanceable || memo.is_some())
+        .and_then(|p| super::glance(&raw, has_body, p, settings.tz));
+    let entry = match (&quick, memo) {
+        (Some(q), Some((hash, out))) => memo::encode(hash, q, text, out),
+        _ => None,
+    };
+    let entry = entry.map_or(MemoRef::None, MemoRef::New);
+    if let Some(quick) = quick.filter(|_| glanceable) {
         let size = quick.id.len()
             + quick.url.len()
             + quick.title.len()
@@ -557,6 +708,7 @@ fn check_line(
                     published: quick.published,
                     updated: quick.updated,
                 }),
+                memo: entry,
             });
         }
     }
@@ -564,24 +716,8 @@ fn check_line(
     Some(Line {
         number,
         kind: LineKind::Checked { checked, body },
+        memo: entry,
     })
-}
-
-/// The record's glance, if it is dated where the sink will not want it
-/// (before the floor, or after now) and [`super::glance`] vouches for it.
-fn glance_line<'a, C>(
-    raw: &RawArticle<'a, C>,
-    has_body: bool,
-    now: DateTime<Utc>,
-    floor: &AtomicI64,
-    tz: Tz,
-) -> Option<Quick<'a>> {
-    let published = super::date::parse(&raw.published.as_ref()?.0, tz).ok()?;
-    if published > now || published.timestamp() < floor.load(Ordering::Relaxed) {
-        super::glance(raw, has_body, published, tz)
-    } else {
-        None
-    }
 }
 
 /// The problem of a line that is not a record, named as precisely as the
@@ -634,7 +770,7 @@ mod tests {
         ));
         std::fs::write(&path, bytes).unwrap();
         let mut file = std::fs::File::open(&path).unwrap();
-        let mut blocks = Blocks::new(&mut file);
+        let mut blocks = Blocks::new(&mut file, BLOCK);
         let mut out = Vec::new();
         let mut spare = None;
         while let Some(block) = blocks.next_block(spare.take()).unwrap() {

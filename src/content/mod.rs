@@ -15,6 +15,7 @@ pub mod foreign;
 pub mod html;
 pub mod jsonl;
 pub mod markdown;
+pub mod memo;
 pub mod raw;
 mod seen;
 
@@ -235,6 +236,9 @@ pub struct LoadReport {
     pub scheduled: usize,
     /// With a feed source: what to remember of its items (see [`foreign`]).
     pub remember: Option<String>,
+    /// With a JSON Lines source read by glances: the memo to leave (see
+    /// [`memo`]).
+    pub memo: Option<memo::Fresh>,
 }
 
 /// A feed source's document, read or fetched once per run.
@@ -322,7 +326,12 @@ pub fn load(
             };
             markdown::load(&settings, &mut v, sink)?;
         }
-        SourceKind::Jsonl => jsonl::load(&config.content.path, &mut v, sink)?,
+        SourceKind::Jsonl => {
+            let memo = crate::cache::context(config).map(|c| (config.layout.glance_memo(), c));
+            let at = memo.as_ref().map(|(path, c)| (path.as_path(), *c));
+            let fresh = jsonl::load(&config.content.path, &mut v, sink, at)?;
+            v.report.memo = fresh;
+        }
         SourceKind::Feed => {
             // A build opens a feed source once for its several loads; for
             // a caller that did not, it is opened here.

@@ -91,11 +91,19 @@ fn export(n: usize) -> String {
 
 /// Runs the daily job on `site` through the library; what it reported.
 fn feeds(site: &Site) -> String {
+    described(&run_feeds(site))
+}
+
+fn run_feeds(site: &Site) -> Result<build::FeedsReport, matinale::Error> {
     let config = Config::load(&site.path("feed.toml")).unwrap();
     let now = chrono::DateTime::parse_from_rfc3339(NOW)
         .unwrap()
         .with_timezone(&chrono::Utc);
-    let report = build::feeds(&config, now, Shrink::Stop, |_| {}).unwrap();
+    build::feeds(&config, now, Shrink::Stop, |_| {})
+}
+
+fn described(report: &Result<build::FeedsReport, matinale::Error>) -> String {
+    let report = report.as_ref().unwrap();
     format!(
         "published {} drafts {} scheduled {}\nproblems {:?}\nwarnings {:?}\nfeeds {:?}",
         report.load.published,
@@ -164,4 +172,103 @@ articles.jsonl:3009: image: `javascript:alert(1)` is not an http(s) URL
         assert!(r.stderr.contains(expected), "{cmd}: {}", r.stderr);
         assert!(!site.path("public").exists(), "{cmd} wrote outputs");
     }
+}
+
+/// The daily job through the library: what it reported, and how many
+/// older lines it glanced at and recalled from the last run's memo.
+fn feeds_recalling(site: &Site) -> (String, usize, usize) {
+    let report = run_feeds(site);
+    let cache = report.as_ref().unwrap().cache;
+    (described(&report), cache.glanced, cache.recalled)
+}
+
+/// The memo of the export's lines (src/content/memo.rs): a run over an
+/// export it has mostly seen recalls the older lines instead of reading
+/// them, and writes and reports what a run that builds every line does,
+/// whatever happened to the export or to the memo in between.
+#[test]
+fn a_run_that_recalls_lines_is_a_run_that_reads_them() {
+    let mut articles = export(3000);
+    let warm = daily_site(&articles);
+    let memo = warm.path(".matinale/cache/glanced-lines.bin");
+    // What a site with `articles` (and `edit`) writes and reports when
+    // every article is built, from nothing.
+    let same = |report: &str, articles: &str, edit: &dyn Fn(&Site)| {
+        let built = daily_site(articles);
+        edit(&built);
+        assert_eq!(report, build_every_article(|| feeds(&built)));
+        assert!(
+            warm.contents("public") == built.contents("public"),
+            "the outputs differ"
+        );
+    };
+
+    // A first run reads every line and leaves the memo: an entry for each
+    // valid line whose values are its own text: not the 509 drafts,
+    // titles to fold or lines whose slashes are escaped; the 5 scheduled.
+    let (_, first, recalled) = feeds_recalling(&warm);
+    assert_eq!((first, recalled), (2496, 0));
+    assert!(memo.exists());
+    // The same export again: every line with an entry is recalled.
+    let (report, glanced, recalled) = feeds_recalling(&warm);
+    assert_eq!((glanced, recalled), (first, first));
+    same(&report, &articles, &|_| {});
+
+    // A new article on top (a draft), one old title changed, one old line
+    // gone, one old article in a new category: only those are not
+    // recalled, and the memo has one entry less.
+    let mut lines: Vec<String> = articles.lines().map(str::to_owned).collect();
+    let newest = lines[0]
+        .replace("?p=0", "?p=9000")
+        .replace("/2026/0/", "/2026/9000/");
+    lines.insert(0, newest.replace("23:00:00", "23:30:00"));
+    lines[2000] = lines[2000].replacen("Titre", "Titre revu", 1);
+    lines.remove(1500);
+    lines[2500] = lines[2500].replacen("\"categories\":[", "\"categories\":[\"Nouveau\",", 1);
+    articles = lines.join("\n") + "\n";
+    warm.write("articles.jsonl", &articles);
+    let (report, after, recalled) = feeds_recalling(&warm);
+    assert_eq!((after, recalled), (glanced - 1, glanced - 3));
+    same(&report, &articles, &|_| {});
+
+    // A broken old line is reported as from nothing: it has no entry.
+    let broken = articles.replacen("\"summary\":\"Résumé 2222.\"", "\"summary\":7", 1);
+    assert_ne!(broken, articles);
+    warm.write("articles.jsonl", &broken);
+    let cold = daily_site(&broken);
+    let error = |site: &Site| {
+        let e = run_feeds(site).expect_err("the build fails");
+        e.to_string()
+            .replace(&site.path("").display().to_string(), "")
+    };
+    assert_eq!(error(&warm), error(&cold));
+    assert!(error(&warm).contains(": summary: "), "{}", error(&warm));
+    warm.write("articles.jsonl", &articles);
+
+    // A damaged memo is no memo: every line is read again.
+    let damages: [fn(&mut Vec<u8>); 3] = [
+        |b: &mut Vec<u8>| {
+            let middle = b.len() / 2;
+            b[middle] ^= 0x20;
+        },
+        |b: &mut Vec<u8>| b.truncate(b.len() - 9),
+        |b: &mut Vec<u8>| b.clear(),
+    ];
+    for damage in damages {
+        let mut bytes = std::fs::read(&memo).unwrap();
+        damage(&mut bytes);
+        std::fs::write(&memo, bytes).unwrap();
+        let (report, glanced, recalled) = feeds_recalling(&warm);
+        assert_eq!((glanced, recalled), (after, 0));
+        same(&report, &articles, &|_| {});
+    }
+
+    // Another configuration is another context: its lines are read again.
+    let (_, glanced, recalled) = feeds_recalling(&warm);
+    assert_eq!((glanced, recalled), (after, after));
+    let more_items = |s: &Site| s.edit("feed.toml", "max_items = 10", "max_items = 12");
+    more_items(&warm);
+    let (report, _, recalled) = feeds_recalling(&warm);
+    assert_eq!(recalled, 0);
+    same(&report, &articles, &more_items);
 }
