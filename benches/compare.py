@@ -22,7 +22,13 @@ feed.toml:
   archive-N/feed.toml   every article, site feed only (what the peers write):
                         [feeds] max_items = 0, per_category = false
   daily-N/feed.toml     the sample's daily set: max_items = 50,
-                        per_category = true
+                        per_category = true; runs cold
+  dailywarm-N/feed.toml the daily set as a cron job runs it: like warm-N
+                        below, built once without the 50 newest articles
+                        and restored before each run, the whole corpus
+                        then read with the memo of its lines and the
+                        cache of the last run. Its feeds must be
+                        byte-identical to the cold daily's.
   warm-N/feed.toml      the archive's settings, reading warm-N/articles.jsonl:
                         the incremental job. Once per size, untimed, the site
                         is built from the corpus without its 50 newest
@@ -92,6 +98,7 @@ TOOLS = [
     ("feedgen", "feedgen 1.0.0"),
     ("npmfeed", "npm feed 5"),
     ("daily", "matinale (daily)"),
+    ("dailywarm", "matinale (daily, 50 new)"),
 ]
 
 
@@ -266,10 +273,10 @@ def toml_str(s: str) -> str:
 def write_sites(repo_toml: str, corpus: Path, n: int) -> dict[str, Path]:
     sites = {}
     for kind, max_items, per_cat in (("archive", 0, "false"), ("daily", 50, "true"),
-                                     ("warm", 0, "false")):
+                                     ("warm", 0, "false"), ("dailywarm", 50, "true")):
         site = WORK / f"{kind}-{n}"
         site.mkdir(parents=True, exist_ok=True)
-        source = site / "articles.jsonl" if kind == "warm" else corpus
+        source = site / "articles.jsonl" if kind in ("warm", "dailywarm") else corpus
         cfg = derive_config(repo_toml, {
             "content": {"source": toml_str("jsonl"), "path": toml_str(str(source))},
             "feeds": {"max_items": str(max_items), "per_category": per_cat},
@@ -364,7 +371,7 @@ def emptied(*dirs: Path):
 
 
 def commands(n: int, corpus: Path, sites: dict[str, Path], shared: Path,
-             warm_base: Path) -> dict[str, tuple[list, object]]:
+             warm_base: Path, daily_base: Path) -> dict[str, tuple[list, object]]:
     """tool key -> (command, what to do before each run)."""
     peers = shared / "bench" / "peers"
     out = WORK / f"out-{n}"
@@ -380,6 +387,8 @@ def commands(n: int, corpus: Path, sites: dict[str, Path], shared: Path,
         "npmfeed": (["node", peers / "npmfeed_build.mjs", corpus, out / "npmfeed", "0"],
                     emptied(out / "npmfeed")),
         "daily": (matinale(sites["daily"]), cold(sites["daily"])),
+        "dailywarm": (matinale(sites["dailywarm"]),
+                      lambda: restore_warm(sites["dailywarm"], daily_base)),
     }
 
 
@@ -534,7 +543,8 @@ def main() -> int:
         inputs[n] = (corpus, sites)
         log(f"building warm-{n} without its {ARRIVALS} newest articles (untimed)")
         warm_base = prepare_warm(sites["warm"], corpus)
-        cmds = commands(n, corpus, sites, shared, warm_base)
+        daily_base = prepare_warm(sites["dailywarm"], corpus)
+        cmds = commands(n, corpus, sites, shared, warm_base, daily_base)
         results[n] = {k: [] for k, _ in TOOLS}
         logdir = WORK / "logs"
         logdir.mkdir(exist_ok=True)
@@ -566,14 +576,16 @@ def main() -> int:
           "how many times faster matinale is; on the 50-new line, feedgen's and npm feed's "
           "over the incremental build's. Daily = max_items 50 + per-category feeds.)")
 
-    # ---- the incremental build wrote what a cold build writes
+    # ---- the incremental builds wrote what cold builds write
     for n in sizes:
-        differ = same_feeds(output_dir(inputs[n][1]["warm"]), output_dir(inputs[n][1]["archive"]))
-        if differ:
-            print(f"\n!! N={n}: the incremental build's {', '.join(differ)} differ from the cold build's")
-            failures += 1
-        else:
-            print(f"\nN={n}: the incremental build's feeds are byte-identical to the cold build's.")
+        for warm, cold_kind, what in (("warm", "archive", "incremental build"),
+                                      ("dailywarm", "daily", "warm daily build")):
+            differ = same_feeds(output_dir(inputs[n][1][warm]), output_dir(inputs[n][1][cold_kind]))
+            if differ:
+                print(f"\n!! N={n}: the {what}'s {', '.join(differ)} differ from the cold build's")
+                failures += 1
+            else:
+                print(f"\nN={n}: the {what}'s feeds are byte-identical to the cold build's.")
 
     # ---- sanity check
     smallest = sizes[0]
@@ -609,6 +621,8 @@ def main() -> int:
                   f"| {fmt_s(nf)} | {ratio(nf, mm)} |")
         dy = med(results[n]["daily"])
         print(f"| {n:,} | daily (cold) | {fmt_s(dy)} | {fmt_mb(dy)} | | | | |")
+        dw = med(results[n]["dailywarm"])
+        print(f"| {n:,} | daily, {ARRIVALS} new (memo and cache warm) | {fmt_s(dw)} | {fmt_mb(dw)} | | | | |")
     print(f"\nPeers' peak MiB: " + "; ".join(
         f"{n:,}: feedgen {fmt_mb(med(results[n]['feedgen']))}, npm feed {fmt_mb(med(results[n]['npmfeed']))}"
         for n in sizes))
