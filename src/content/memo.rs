@@ -57,6 +57,8 @@ pub struct Memo {
 /// Where an entry's values lie in its line, and its dates.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Entry {
+    /// The entry's own bytes in the memo, to keep it in the next one.
+    pub at: Range<u32>,
     pub id: Range<usize>,
     pub url: Range<usize>,
     pub title: Range<usize>,
@@ -168,6 +170,7 @@ impl Memo {
             categories.push(r.span()?);
         }
         Some(Entry {
+            at: pos..u32::try_from(r.at).ok()?,
             id,
             url,
             title,
@@ -284,13 +287,16 @@ pub fn encode(
     Some(start..out.len())
 }
 
-/// The memo a run leaves: its glanced lines in file order, each an entry
+/// The memo a run leaves: its lines' entries in file order, each an entry
 /// of the memo it read or one it made.
 pub struct Fresh {
     old: Arc<Memo>,
-    /// An entry's start in the old memo, or (top bit set) in the new
-    /// entries, all blocks' one after the other.
-    order: Vec<u32>,
+    /// Runs of entries, each a span of the old memo or (top bit set) of
+    /// the new entries, all blocks' one after the other. Lines that have
+    /// not changed follow each other in the old memo as in the export, so
+    /// a run is most of it, written in one piece.
+    runs: Vec<Range<u32>>,
+    count: usize,
     /// The new entries of each block, kept as they were made (copying
     /// them into one list cost as much again).
     new: Vec<Vec<u8>>,
@@ -307,8 +313,9 @@ const NEW: u32 = 1 << 31;
 impl Fresh {
     pub fn new(old: Arc<Memo>) -> Fresh {
         Fresh {
-            order: Vec::with_capacity(old.count as usize),
             old,
+            runs: Vec::new(),
+            count: 0,
             new: Vec::new(),
             starts: Vec::new(),
             new_len: 0,
@@ -317,13 +324,10 @@ impl Fresh {
         }
     }
 
-    /// The next glanced line is the old memo's entry at `pos`.
-    pub fn keep(&mut self, pos: u32) {
-        if !self.full && pos < NEW {
-            self.order.push(pos);
+    /// The next line has the entry `at` of the old memo ([`Entry::at`]).
+    pub fn keep(&mut self, at: Range<u32>) {
+        if self.push(at, false) {
             self.reused += 1;
-        } else {
-            self.full = true;
         }
     }
 
@@ -336,41 +340,51 @@ impl Fresh {
         }
     }
 
-    /// The next glanced line has the new entry at `r` in the entries of
-    /// the block last taken.
+    /// The next line has the new entry at `r` in the entries of the block
+    /// last taken.
     pub fn add(&mut self, r: Range<usize>) {
-        let at = self.starts.last().map(|s| s + r.start);
-        match at.and_then(|at| u32::try_from(at).ok()) {
-            Some(at) if !self.full && at < NEW => self.order.push(at | NEW),
+        let Some(&base) = self.starts.last() else {
+            self.full = true;
+            return;
+        };
+        let at = u32::try_from(base + r.start).ok();
+        let end = u32::try_from(base + r.end).ok();
+        match (at, end) {
+            (Some(at), Some(end)) => {
+                self.push(at..end, true);
+            }
             _ => self.full = true,
         }
     }
 
-    /// Lines glanced from the old memo.
+    /// Appends an entry to the runs; whether it was.
+    fn push(&mut self, r: Range<u32>, new: bool) -> bool {
+        if self.full || r.end >= NEW || r.start > r.end {
+            self.full = true;
+            return false;
+        }
+        let flag = if new { NEW } else { 0 };
+        let r = r.start | flag..r.end | flag;
+        match self.runs.last_mut() {
+            Some(last) if last.end == r.start => last.end = r.end,
+            _ => self.runs.push(r),
+        }
+        self.count += 1;
+        true
+    }
+
+    /// Lines recalled from the old memo.
     pub fn reused(&self) -> usize {
         self.reused
     }
 
     /// Lines in the memo written.
     pub fn len(&self) -> usize {
-        self.order.len()
+        self.count
     }
 
     pub fn is_empty(&self) -> bool {
-        self.order.is_empty()
-    }
-
-    /// The bytes of the entry `p` of `order`.
-    fn entry(&self, p: u32) -> io::Result<&[u8]> {
-        let (bytes, at) = if p & NEW != 0 {
-            let at = (p & !NEW) as usize;
-            let block = self.starts.partition_point(|&s| s <= at) - 1;
-            (&self.new[block][..], at - self.starts[block])
-        } else {
-            (&self.old.bytes[..], p as usize)
-        };
-        let end = entry_end(bytes, at).ok_or_else(|| io::Error::other("a memo entry is cut"))?;
-        Ok(&bytes[at..end])
+        self.count == 0
     }
 
     /// Writes the memo file.
@@ -382,10 +396,26 @@ impl Fresh {
         w.put(MAGIC)?;
         w.put(&VERSION.to_le_bytes())?;
         w.put(&self.old.context.to_le_bytes())?;
-        let count = u32::try_from(self.order.len()).map_err(io::Error::other)?;
+        let count = u32::try_from(self.count).map_err(io::Error::other)?;
         w.put(&count.to_le_bytes())?;
-        for &p in &self.order {
-            w.put(self.entry(p)?)?;
+        let cut = || io::Error::other("a memo entry is out of place");
+        for run in &self.runs {
+            if run.start & NEW == 0 {
+                let bytes = self.old.bytes.get(run.start as usize..run.end as usize);
+                w.put(bytes.ok_or_else(cut)?)?;
+                continue;
+            }
+            // New entries, maybe over several blocks.
+            let (mut at, end) = ((run.start & !NEW) as usize, (run.end & !NEW) as usize);
+            while at < end {
+                let block = self.starts.partition_point(|&s| s <= at).checked_sub(1);
+                let block = block.ok_or_else(cut)?;
+                let start = self.starts[block];
+                let bytes = &self.new[block];
+                let to = end.min(start + bytes.len());
+                w.put(bytes.get(at - start..to - start).ok_or_else(cut)?)?;
+                at = to;
+            }
         }
         let sum = w.sum.digest();
         w.w.write_all(&sum.to_le_bytes())
@@ -395,7 +425,7 @@ impl Fresh {
 impl std::fmt::Debug for Fresh {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Fresh")
-            .field("lines", &self.order.len())
+            .field("lines", &self.count)
             .field("reused", &self.reused)
             .finish()
     }
@@ -525,7 +555,8 @@ mod tests {
         let r = encode(old.hash(c.as_bytes()), &quick(&c, &[]), &c, &mut out).unwrap();
         fresh.take_block(out);
         fresh.add(r);
-        fresh.keep(old.find(old.hash(b.as_bytes())).unwrap());
+        let pos = old.find(old.hash(b.as_bytes())).unwrap();
+        fresh.keep(old.entry(pos, &mut Vec::new()).unwrap().at);
         assert_eq!((fresh.len(), fresh.reused()), (2, 1));
         let memo = Memo::decode(written(&fresh), 7).unwrap();
         assert_eq!(memo.count, 2);
@@ -540,5 +571,47 @@ mod tests {
         // The same lines again: the same bytes.
         let again = Memo::decode(written(&fresh), 7).unwrap();
         assert_eq!(again.bytes, memo.bytes);
+    }
+
+    #[test]
+    fn runs_of_entries_across_blocks_are_written_whole_and_in_order() {
+        let lines: Vec<String> = (0..6)
+            .map(|i| LINE.replace("a1", &format!("a{i}")))
+            .collect();
+        let old = Arc::new(Memo::decode(memo_of(7, &[(&lines[5], &["Web"])]), 7).unwrap());
+        let mut fresh = Fresh::new(old.clone());
+        // Two blocks of two new entries, their runs meeting across them,
+        // then the old entry, then a new one again.
+        for block in [&lines[0..2], &lines[2..4]] {
+            let mut out = Vec::new();
+            let made: Vec<_> = block
+                .iter()
+                .map(|l| encode(old.hash(l.as_bytes()), &quick(l, &[]), l, &mut out).unwrap())
+                .collect();
+            fresh.take_block(out);
+            for r in made {
+                fresh.add(r);
+            }
+        }
+        let pos = old.find(old.hash(lines[5].as_bytes())).unwrap();
+        fresh.keep(old.entry(pos, &mut Vec::new()).unwrap().at);
+        let mut out = Vec::new();
+        let r = encode(
+            old.hash(lines[4].as_bytes()),
+            &quick(&lines[4], &[]),
+            &lines[4],
+            &mut out,
+        );
+        fresh.take_block(out);
+        fresh.add(r.unwrap());
+        assert_eq!((fresh.len(), fresh.reused(), fresh.runs.len()), (6, 1, 3));
+        let memo = Memo::decode(written(&fresh), 7).unwrap();
+        assert_eq!(memo.count, 6);
+        let mut at = 0;
+        for i in [0, 1, 2, 3, 5, 4] {
+            let pos = memo.find(memo.hash(lines[i].as_bytes())).unwrap();
+            assert_eq!(pos as usize, at, "line {i} in its place");
+            at = memo.entry(pos, &mut Vec::new()).unwrap().at.end as usize;
+        }
     }
 }
