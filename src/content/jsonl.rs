@@ -135,6 +135,7 @@ struct Glanced {
 }
 
 /// A line's entry in the memo the run leaves.
+#[derive(Clone)]
 enum MemoRef {
     /// None: the line is read again next time.
     None,
@@ -571,32 +572,49 @@ fn recall(
         .max()?;
     let head = simdutf8::basic::from_utf8(bytes.get(..end)?).ok()?;
     let text = |r: &Range<usize>| head.get(r.clone());
-    let (id, url, title) = (text(&e.id)?, text(&e.url)?, text(&e.title)?);
-    let mut size = id.len() + url.len() + title.len();
-    for c in categories.iter() {
-        size += text(c)?.len();
+    let values = [text(&e.id)?, text(&e.url)?, text(&e.title)?];
+    if categories.iter().any(|c| text(c).is_none()) {
+        return None;
     }
-    if !texts.has_room(size, categories.len()) {
+    let listed = categories.iter().map(|c| text(c).unwrap_or_default());
+    let dates = (e.published, e.updated);
+    let place = (number, at..at + bytes.len());
+    glanced(texts, place, values, listed, dates, MemoRef::Old(e.at))
+}
+
+/// Glanced line `number`, found at `bytes` in its block: its id, URL and
+/// title, its categories and its dates (published, updated), their
+/// strings put in `texts`; `None` when they do not fit there.
+fn glanced<'a>(
+    texts: &mut Texts,
+    (number, bytes): (usize, Range<usize>),
+    [id, url, title]: [&str; 3],
+    categories: impl Iterator<Item = &'a str> + Clone,
+    (published, updated): (DateTime<Utc>, DateTime<Utc>),
+    memo: MemoRef,
+) -> Option<Line> {
+    let size = id.len() + url.len() + title.len() + categories.clone().map(str::len).sum::<usize>();
+    if !texts.has_room(size, categories.clone().count()) {
         return None;
     }
     let (id, url, title) = (texts.put(id), texts.put(url), texts.put(title));
     let first = texts.categories.len();
-    for c in categories.iter() {
-        let r = texts.put(text(c)?);
+    for c in categories {
+        let r = texts.put(c);
         texts.categories.push(r);
     }
     Some(Line {
         number,
         kind: LineKind::Glanced(Glanced {
-            bytes: at..at + bytes.len(),
+            bytes,
             id,
             url,
             title,
             categories: to_u32(first)..to_u32(texts.categories.len()),
-            published: e.published,
-            updated: e.updated,
+            published,
+            updated,
         }),
-        memo: MemoRef::Old(e.at),
+        memo,
     })
 }
 
@@ -698,34 +716,13 @@ fn check_line(
     };
     let entry = entry.map_or(MemoRef::None, MemoRef::New);
     if let Some(quick) = quick.filter(|_| glanceable) {
-        let size = quick.id.len()
-            + quick.url.len()
-            + quick.title.len()
-            + quick.categories.iter().map(|c| c.len()).sum::<usize>();
-        if texts.has_room(size, quick.categories.len()) {
-            let (id, url, title) = (
-                texts.put(&quick.id),
-                texts.put(&quick.url),
-                texts.put(&quick.title),
-            );
-            let first = texts.categories.len();
-            for c in &quick.categories {
-                let r = texts.put(c);
-                texts.categories.push(r);
-            }
-            return Some(Line {
-                number,
-                kind: LineKind::Glanced(Glanced {
-                    bytes: at..at + bytes.len(),
-                    id,
-                    url,
-                    title,
-                    categories: to_u32(first)..to_u32(texts.categories.len()),
-                    published: quick.published,
-                    updated: quick.updated,
-                }),
-                memo: entry,
-            });
+        let values = [&*quick.id, &*quick.url, &*quick.title];
+        let listed = quick.categories.iter().map(|c| &**c);
+        let dates = (quick.published, quick.updated);
+        let place = (number, at..at + bytes.len());
+        // `entry` is cheap to clone: a range or nothing.
+        if let Some(line) = glanced(texts, place, values, listed, dates, entry.clone()) {
+            return Some(line);
         }
     }
     let checked = Box::new(check(raw, has_body, &origin(), &|_| None, settings.tz));
