@@ -1,28 +1,29 @@
-//! What the last run found of each JSON Lines record it glanced at (the
+//! What the last run found of each line of a JSON Lines export (the
 //! memo), so that a line whose bytes have not changed since is not read
 //! again.
 //!
 //! A daily build reads the whole export for the few articles it shows,
 //! every few minutes, and between two runs nearly every line is the same.
 //! Checking a line (parsing it, its dates, URLs and text) costs a few
-//! microseconds; hashing its bytes, a tenth of that. For each glanced
-//! line the memo keeps a 128-bit hash of its bytes and where its
-//! [`Quick`] values lie in it: the spans of its id, URL, title and
-//! categories, and its two dates. A line whose hash is found here is
-//! glanced from those spans, with the same values [`super::glance`] gave
-//! for the same bytes; any other line is checked as before.
+//! microseconds; hashing its bytes, a tenth of that or less. For each
+//! line that [`super::glance`] vouches for, whatever its date, the memo
+//! keeps a 128-bit hash of its bytes and where its [`Quick`] values lie
+//! in it: the spans of its id, URL, title and categories, and its two
+//! dates. A line whose hash is found here is glanced from those spans,
+//! with the values the glance gave for the same bytes; any other line is
+//! checked as before.
 //!
 //! A wrong memo must never change a byte of output nor a word of a
 //! report, so it is only ever a miss: the file is read whole and checked
-//! (magic, version, context, checksum, every entry whole), and a span that does not
-//! fit its line, or is not UTF-8 there, makes the line a miss. Only a
-//! line that was glanced (valid, no warning) with its values borrowed
-//! from its own bytes is kept, so a line with a problem is checked, and
-//! reported, on every run. The hash is XXH3 with a seed taken from the
+//! (magic, version, context, checksum, every entry whole), and a span
+//! that does not fit its line, or is not UTF-8 there, makes the line a
+//! miss. Only a line a glance vouches for (valid, no warning) with its
+//! values borrowed from its own bytes is kept, so a line with a problem
+//! is checked, and reported, on every run. The hash is XXH3 with a seed taken from the
 //! context: a collision between two lines of one export is as likely as
 //! guessing 128 random bits.
 //!
-//! The memo holds the lines glanced by the last run that wrote it and
+//! The memo holds the lines of the export that the last run read and
 //! nothing else, about 40 bytes a line; the build writes it through
 //! [`crate::output::Staging`] with the outputs. This module reads it.
 
