@@ -310,11 +310,10 @@ fn stage_feeds<'a>(
     });
     let (mut load, warnings, feeds, listing) =
         plan(config, now, Strictness::AsConfigured, input, &previous)?;
-    // Staged now, so that the memory it holds (the memo read, the new
-    // entries) is given back before the feeds are written.
-    // Staged first, so that what it holds (the memo read and the new
-    // entries, a few megabytes) is given back before the feeds are
-    // written: put together beside them, it raised the peak by 6 MiB.
+    // The memo of the export's lines is staged first, so that what it
+    // holds (the memo read and the new entries, a few megabytes) is given
+    // back before the feeds are written: put together beside them, it
+    // raised the peak by 6 MiB.
     let memo = load.memo.take();
     let glanced = memo.as_ref().map_or((0, 0), |m| (m.len(), m.reused()));
     if let Some(memo) = memo {

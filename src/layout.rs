@@ -449,7 +449,7 @@ impl Layout {
         self.state_dir().join("cache").join("feed-entries.bin")
     }
 
-    /// What the last build found of the export's lines it glanced at
+    /// What the last build found of the lines of a JSON Lines export
     /// (see [`crate::content::memo`]).
     pub fn glance_memo(&self) -> PathBuf {
         self.state_dir().join("cache").join("glanced-lines.bin")
