@@ -549,7 +549,6 @@ fn check_block(block: Arc<Vec<u8>>, settings: &Settings) -> CheckedBlock {
 /// glance, whatever its date: a line the sink wants (the newest few
 /// hundred of a daily build) is built from its bytes when admitted, as
 /// any glanced line it wants after all.
-#[allow(clippy::too_many_arguments)]
 fn recall(
     memo: &Memo,
     hash: u128,
